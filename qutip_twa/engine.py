@@ -1,0 +1,246 @@
+"""The numba engine: Stratonovich Heun steps for M ensembles' amplitudes.
+
+State of one trajectory: complex amplitudes a[m], b[m] for m < M.  The model
+is a handful of arrays (see ``Model`` in model.py):
+
+- ``n_emitters[m]``, ``local_rates[m] = (emission, pumping, dephasing)``,
+- ``jumps[k, m] = (alpha, beta, gamma)``: collective channel k has the symbol
+  C_k = sum_m alpha S-_m + beta S+_m + gamma Sz_m (sqrt of the rate included),
+- the Hamiltonian symbol as monomials: ``mono_var[i]`` (up to four variable
+  indices 4 m + (Sx, Sy, Sz, s), -1 for none), ``mono_coef[i]`` and
+  ``mono_chan[i]``, the row of ``chan_val`` (coefficient values on the step
+  grid) that multiplies it; row 0 is the constant 1.
+
+One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
+Heun stages; local channels' common-phase part is applied as the exact
+rotation of method.md Section 5.
+"""
+
+import numba as nb
+import numpy as np
+
+from .rng import normal_pair, uniform
+
+__all__ = ["propagate", "sample_initial", "EMISSION", "PUMPING", "DEPHASING"]
+
+EMISSION, PUMPING, DEPHASING = 0, 1, 2
+_CHUNK = 16
+
+
+@nb.njit(cache=True)
+def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
+                          var, grad):
+    """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
+    M = a.shape[0]
+    for m in range(M):
+        sp = np.conj(a[m]) * b[m]
+        na = a[m].real ** 2 + a[m].imag ** 2
+        nb_ = b[m].real ** 2 + b[m].imag ** 2
+        var[4 * m] = sp.real
+        var[4 * m + 1] = sp.imag
+        var[4 * m + 2] = 0.5 * (na - nb_)
+        var[4 * m + 3] = 0.5 * (na + nb_)
+    grad[:] = 0.0
+    for i in range(mono_var.shape[0]):
+        c = mono_coef[i] * chan_val[mono_chan[i], tg]
+        for slot in range(4):
+            v = mono_var[i, slot]
+            if v < 0:
+                break
+            prod = c
+            for other in range(4):
+                w = mono_var[i, other]
+                if w < 0:
+                    break
+                if other != slot:
+                    prod *= var[w]
+            grad[v] += prod.real
+
+
+@nb.njit(inline="always", cache=True)
+def _channel(dP_a, dP_ac, dP_b, dP_bc, C, dW, dt, k, m, Da, Db):
+    """Add one channel's increment: C = k P, derivatives of P given."""
+    Cc = np.conj(C)
+    Da[m] += k * (-0.5 * np.conj(dP_a) * C + 0.5 * dP_ac * Cc) * dt \
+        - 0.5j * k * (np.conj(dP_a) * np.conj(dW) + dP_ac * dW)
+    Db[m] += k * (-0.5 * np.conj(dP_b) * C + 0.5 * dP_bc * Cc) * dt \
+        - 0.5j * k * (np.conj(dP_b) * np.conj(dW) + dP_bc * dW)
+
+
+@nb.njit(inline="always", cache=True)
+def _amplitude(rate, chi2, dchi2, s):
+    """k(s) = sqrt(rate chi2) / (2 max(s, 1/2)) and its derivative."""
+    if chi2 <= 0.0 or rate <= 0.0:
+        return 0.0, 0.0
+    root = np.sqrt(rate * chi2)
+    if s > 0.5:
+        return root / (2 * s), rate * dchi2 / (2 * root) / (2 * s) \
+            - root / (2 * s * s)
+    return root, rate * dchi2 / (2 * root)
+
+
+@nb.njit(cache=True)
+def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
+               mono_coef, mono_chan, chan_val, var, grad, Da, Db, theta):
+    """Heun stage: non-rotation increments Da, Db and rotation angles theta."""
+    M = a.shape[0]
+    _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
+                          var, grad)
+    for m in range(M):
+        gx, gy = grad[4 * m], grad[4 * m + 1]
+        gz, gs = grad[4 * m + 2], grad[4 * m + 3]
+        Da[m] = -0.5j * dt * ((gx - 1j * gy) * b[m] + (gz + gs) * a[m])
+        Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
+        theta[m] = 0.0
+    # collective channels share one noise across ensembles
+    K = jumps.shape[0]
+    for k in range(K):
+        C = 0j
+        for m in range(M):
+            C += jumps[k, m, 0] * a[m] * np.conj(b[m]) \
+                + jumps[k, m, 1] * np.conj(a[m]) * b[m] \
+                + jumps[k, m, 2] * 0.5 * (abs(a[m]) ** 2 - abs(b[m]) ** 2)
+        for m in range(M):
+            al, be, ga = jumps[k, m, 0], jumps[k, m, 1], jumps[k, m, 2]
+            ac, bc = np.conj(a[m]), np.conj(b[m])
+            _channel(al * bc + 0.5 * ga * ac, be * b[m] + 0.5 * ga * a[m],
+                     be * ac - 0.5 * ga * bc, al * a[m] - 0.5 * ga * b[m],
+                     C, dW[k], dt, 1.0, m, Da, Db)
+    # local channels: three per process and ensemble
+    w = K
+    for m in range(M):
+        am, bm = a[m], b[m]
+        ac, bc = np.conj(am), np.conj(bm)
+        s = 0.5 * (abs(am) ** 2 + abs(bm) ** 2)
+        J = s - 0.5
+        N = n_emitters[m]
+        up = N / 2 - J
+        dup = -1.0 if up > 0.0 else 0.0
+        for q in range(3):
+            rate = local_rates[m, q]
+            if rate <= 0.0:
+                continue
+            base = N + 2.0 if q != DEPHASING else (N + 2.0) / 4
+            for j in range(3):
+                if j == 0:
+                    k, dk = _amplitude(rate, base, 0.0, s)
+                elif j == 1:
+                    k, dk = _amplitude(rate, N / 2 + J + 1.0, 1.0, s)
+                else:
+                    k, dk = _amplitude(rate, max(up, 0.0), dup, s)
+                if q == EMISSION:
+                    if j == 0:
+                        P, pa, pac, pb, pbc = am * bc, bc, 0j, 0j, am
+                    elif j == 1:
+                        P, pa, pac, pb, pbc = am * am, 2 * am, 0j, 0j, 0j
+                    else:
+                        P, pa, pac, pb, pbc = bc * bc, 0j, 0j, 0j, 2 * bc
+                elif q == PUMPING:
+                    if j == 0:
+                        P, pa, pac, pb, pbc = ac * bm, 0j, bm, ac, 0j
+                    elif j == 1:
+                        P, pa, pac, pb, pbc = bm * bm, 0j, 0j, 2 * bm, 0j
+                    else:
+                        P, pa, pac, pb, pbc = ac * ac, 0j, 2 * ac, 0j, 0j
+                else:
+                    if j == 0:
+                        P = abs(am) ** 2 - abs(bm) ** 2 + 0j
+                        pa, pac, pb, pbc = ac, am, -bc, -bm
+                    elif j == 1:
+                        P, pa, pac, pb, pbc = am * bm, bm, 0j, am, 0j
+                    else:
+                        P, pa, pac, pb, pbc = ac * bc, 0j, bc, 0j, ac
+                if k != 0.0:
+                    _channel(pa, pac, pb, pbc, k * P, dW[w], dt, k, m, Da, Db)
+                    theta[m] += 0.5 * dk * (P * dW[w]).real
+                w += 1
+
+
+@nb.njit(cache=True)
+def _n_noises(local_rates, jumps):
+    n = jumps.shape[0]
+    for m in range(local_rates.shape[0]):
+        for q in range(3):
+            if local_rates[m, q] > 0.0:
+                n += 3
+    return n
+
+
+@nb.njit(parallel=True, cache=True)
+def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
+              mono_var, mono_coef, mono_chan, chan_val):
+    """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
+
+    The step k uses coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
+    """
+    ntraj, M = a.shape
+    n_noise = _n_noises(local_rates, jumps)
+    sqdt = np.sqrt(dt)
+    n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
+    for c in nb.prange(n_chunks):
+        dW = np.empty(n_noise, dtype=np.complex128)
+        var = np.empty(4 * M)
+        grad = np.empty(4 * M)
+        D1a = np.empty(M, dtype=np.complex128)
+        D1b = np.empty(M, dtype=np.complex128)
+        D2a = np.empty(M, dtype=np.complex128)
+        D2b = np.empty(M, dtype=np.complex128)
+        th1 = np.empty(M)
+        th2 = np.empty(M)
+        pa = np.empty(M, dtype=np.complex128)
+        pb = np.empty(M, dtype=np.complex128)
+        for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
+            st = rng[i]
+            ai = a[i]
+            bi = b[i]
+            for step in range(n_steps):
+                for n in range(n_noise):
+                    x, y = normal_pair(st)
+                    dW[n] = sqdt * (x + 1j * y)
+                tg = tg0 + step
+                _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps,
+                           mono_var, mono_coef, mono_chan, chan_val, var,
+                           grad, D1a, D1b, th1)
+                for m in range(M):
+                    rot = np.exp(-1j * th1[m])
+                    pa[m] = (ai[m] + D1a[m]) * rot
+                    pb[m] = (bi[m] + D1b[m]) * rot
+                _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates,
+                           jumps, mono_var, mono_coef, mono_chan, chan_val,
+                           var, grad, D2a, D2b, th2)
+                for m in range(M):
+                    rot = np.exp(-0.5j * (th1[m] + th2[m]))
+                    ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
+                    bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
+
+
+@nb.njit(inline="always", cache=True)
+def _fock(st, n):
+    """Amplitude sampling Fock state n: fixed modulus or vacuum Gaussian."""
+    if n > 0:
+        return np.sqrt(n + 0.5) * np.exp(2j * np.pi * uniform(st))
+    x, y = normal_pair(st)
+    return 0.5 * (x + 1j * y)
+
+
+@nb.njit(parallel=True, cache=True)
+def sample_initial(rng, a, b, cum_prob, n_a, n_b, theta, phi):
+    """Sample amplitudes of each trajectory and ensemble.
+
+    Ensemble m draws a Dicke state (J, M) from the cumulative populations
+    ``cum_prob[m]`` (rows padded with 1.0), giving Fock numbers n_a = J + M,
+    n_b = J - M, then applies the SU(2) rotation by (theta[m], phi[m]).
+    """
+    ntraj, M = a.shape
+    for i in nb.prange(ntraj):
+        st = rng[i]
+        for m in range(M):
+            u = uniform(st)
+            idx = np.searchsorted(cum_prob[m], u, side="right")
+            idx = min(idx, cum_prob.shape[1] - 1)
+            za = _fock(st, n_a[m, idx])
+            zb = _fock(st, n_b[m, idx])
+            c, s = np.cos(0.5 * theta[m]), np.sin(0.5 * theta[m])
+            e = np.exp(1j * phi[m])
+            a[i, m] = c * za - s * np.conj(e) * zb
+            b[i, m] = s * e * za + c * zb

@@ -1,0 +1,244 @@
+"""Split a PIQS Liouvillian into a collective Hamiltonian and PIQS rates.
+
+A Liouvillian of ``qutip.piqs.Dicke`` is ``-i[H, .]`` plus the six PIQS
+dissipators (local and collective emission, dephasing and pumping), all in
+the Dicke basis. :func:`decompose_liouvillian` recovers the rates and ``H``
+(as a polynomial of degree <= 4 in J+, Jz, J-) by linear least squares on the
+action of the superoperator on a few fixed random probe matrices.
+
+Notes
+-----
+PIQS builds its Lindbladian in single precision (its rates and matrix
+elements are C ``float``), so ``Dicke(N, emission=0.3).lindbladian()`` equals
+``0.3 * Dicke(N, emission=1.0).lindbladian()`` only to about 1e-7. The fit is
+therefore accepted up to a relative residual of ``RESIDUAL_TOL = 1e-6``, rates
+come back as PIQS rounded them (0.3 -> 0.30000001192...), and coefficients
+below the noise level of the fit are set to zero.
+"""
+
+from functools import lru_cache
+from math import isqrt
+
+import numpy as np
+import qutip
+import scipy.sparse as sp
+from qutip import piqs
+
+from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
+                    monomial_matrices)
+
+__all__ = ["RATE_NAMES", "decompose_liouvillian"]
+
+RATE_NAMES = ("emission", "dephasing", "pumping", "collective_emission",
+              "collective_dephasing", "collective_pumping")
+RESIDUAL_TOL = 1e-6   # PIQS matrix elements carry float32 rounding (~6e-8)
+_DEPENDENCE_TOL = 1e-6  # normalised column residual counted as dependent
+_NUM_PROBES = 3         # probes for the fit; one more validates it
+_SKETCH_COLUMNS = 8     # each d x d output Y is compressed to Y @ V, V d x 8
+_SEED = 12345
+
+
+@lru_cache(maxsize=8)
+def _local_generators(N):
+    """CSR matrices of the local PIQS dissipators at unit rate."""
+    return tuple(piqs.Dicke(N, **{rate: 1.0}).lindbladian().to("csr")
+                 .data.as_scipy().tocsr() for rate in RATE_NAMES[:3])
+
+
+def _generator_actions(N, X):
+    """The six unit-rate PIQS dissipators applied to X, as d x d matrices.
+
+    The local ones use the PIQS matrices; the collective ones, D[c] for
+    c = J-, Jz, J+ after projecting X on the j-diagonal blocks (PIQS drops
+    coherences between blocks), are applied directly, which is exact and
+    avoids building three more PIQS matrices.
+    """
+    d = X.shape[0]
+    x = X.ravel(order="F")  # qutip vectorisation: column stacking
+    out = [(G @ x).reshape(d, d, order="F") for G in _local_generators(N)]
+    j = dicke_labels(N)[0]
+    Xb = np.where(j[:, None] == j[None, :], X, 0)
+    jz, jp, jm = collective_matrices(N)
+    for c in (jm, jz, jp):
+        cdc = (c.conj().T @ c).tocsr()
+        out.append(c @ (c.conj() @ Xb.T).T  # c Xb c^dagger
+                   - 0.5 * (cdc @ Xb + (cdc.T @ Xb.T).T))
+    return out
+
+
+def _superoperator_matrix(L, name):
+    """The matrix of ``L`` as scipy CSR, after checking it is a superoperator."""
+    accepted = ("a qutip.Qobj superoperator in the Dicke basis of qutip.piqs, "
+                "e.g. piqs.Dicke(N, ...).liouvillian()")
+    if not isinstance(L, qutip.Qobj):
+        raise TypeError(f"{name} must be {accepted}; got {type(L).__name__}")
+    if not L.issuper:
+        raise TypeError(f"{name} must be {accepted}; got a Qobj of type "
+                        f"{L.type!r}")
+    if L.superrep not in (None, "super"):
+        raise ValueError(f"{name} must be {accepted} in the 'super' "
+                         f"representation; got superrep={L.superrep!r}")
+    rows, cols = L.shape
+    d = isqrt(rows)
+    if rows != cols or d * d != rows:
+        raise ValueError(f"{name} must be {accepted}, a square matrix of "
+                         f"shape (d**2, d**2); got shape {L.shape}")
+    return L.to("csr").data.as_scipy().tocsr(), d
+
+
+def _commutator(M, X):
+    """-i[M, X] for a sparse M and a dense X."""
+    return -1j * (M @ X - (M.T @ X.T).T)
+
+
+def _independent(A, tol):
+    """Indices of the columns of A kept by greedy Gram-Schmidt, in order."""
+    basis = np.zeros((A.shape[0], 0), dtype=complex)
+    keep = []
+    for i in range(A.shape[1]):
+        a = A[:, i].copy()
+        for _ in range(2):  # re-orthogonalise once for stability
+            a -= basis @ (basis.conj().T @ a)
+        norm = np.linalg.norm(a)
+        if norm > tol:
+            basis = np.column_stack([basis, a / norm])
+            keep.append(i)
+    return keep
+
+
+def decompose_liouvillian(L, N=None, name="H"):
+    """Rates and Hamiltonian of a PIQS Liouvillian in the Dicke basis.
+
+    Finds real nonnegative rates and a Hermitian ``H``, a polynomial of
+    degree <= 4 in the collective operators, such that
+    ``L = sum(rate * piqs.Dicke(N, **{key: 1}).lindbladian()) - i[H, .]``.
+
+    Parameters
+    ----------
+    L : qutip.Qobj
+        Superoperator in the PIQS Dicke basis, e.g.
+        ``piqs.Dicke(N, hamiltonian=..., emission=...).liouvillian()``,
+        ``.lindbladian()``, or ``.lindbladian() + qutip.liouvillian(H)``.
+    N : int, optional
+        Number of emitters; inferred from the dimension if omitted.
+    name : str, default "H"
+        Name of the argument, used in error messages.
+
+    Returns
+    -------
+    H : qutip.Qobj or None
+        Hermitian Hamiltonian in the Dicke basis (dims ``[[d], [d]]``), or
+        None if ``L`` has no Hamiltonian part. It is fixed up to a multiple
+        of the identity, which drops out of ``-i[H, .]``.
+    rates : dict
+        Floats for the keys of ``RATE_NAMES``: "emission", "dephasing",
+        "pumping", "collective_emission", "collective_dephasing",
+        "collective_pumping".
+
+    Raises
+    ------
+    TypeError
+        If ``L`` is not a Qobj superoperator.
+    ValueError
+        If the dimension is not a Dicke dimension or disagrees with ``N``,
+        if ``L`` is not of the PIQS form (relative residual above
+        ``RESIDUAL_TOL``, complex or negative rates, non-Hermitian ``H``),
+        or if the decomposition is ambiguous for this ``N`` (N = 1).
+    """
+    mat, d = _superoperator_matrix(L, name)
+    inferred = infer_num_emitters(d, name)
+    if N is not None and int(N) != inferred:
+        raise ValueError(f"N={N} disagrees with {name}, whose Dicke dimension "
+                         f"{d} belongs to N={inferred}")
+    N = inferred
+    monos = monomial_matrices(N)[1:]  # the identity drops out of [H, .]
+
+    rng = np.random.default_rng(_SEED)
+    k = min(d, _SKETCH_COLUMNS)
+    probes, blocks, rhs = [], [], []
+    for p in range(_NUM_PROBES + 1):
+        X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
+        LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
+        probes.append((X, LX))
+        if p == _NUM_PROBES:
+            break  # the last probe only validates the fit
+        # Each d x d output Y enters the fit as the sketch Y @ V.
+        V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
+        # -i[M, X] V = -i(M (X V) - X (M V)), batched over the monomials.
+        XV, XMV = X @ V, X @ np.hstack([M @ V for M in monos])
+        cols = [(-1j * (M @ XV - XMV[:, i * k:(i + 1) * k])).ravel()
+                for i, M in enumerate(monos)]
+        cols += [(GX @ V).ravel() for GX in _generator_actions(N, X)]
+        blocks.append(np.column_stack(cols))
+        rhs.append((LX @ V).ravel())
+    A, b = np.vstack(blocks), np.concatenate(rhs)
+    norms = np.linalg.norm(A, axis=0)
+    A = A / np.where(norms > 0, norms, 1.0)
+
+    keep = _independent(A, _DEPENDENCE_TOL)
+    nm = len(monos)
+    if len([i for i in keep if i >= nm]) < len(RATE_NAMES):
+        raise ValueError(
+            f"{name} cannot be decomposed uniquely for N={N}: the PIQS "
+            "dissipators are linearly dependent here (for N=1 local and "
+            "collective processes coincide), so the rates are ambiguous; "
+            "pass the qutip.piqs.Dicke object instead of its Liouvillian")
+    sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
+    coef = np.zeros(A.shape[1], dtype=complex)
+    coef[keep] = sol / norms[keep]
+    rate_c, h_c = coef[nm:], coef[:nm]
+
+    def build_h(c):
+        return sum((ci * M for ci, M in zip(c, monos) if ci != 0),
+                   sp.csr_matrix((d, d), dtype=complex))
+
+    # Relative residual on the full (unsketched) action, validation included.
+    H_fit = build_h(h_c)
+    err = ref = 0.0
+    for X, LX in probes:
+        fit = _commutator(H_fit, X)
+        for r, GX in zip(rate_c, _generator_actions(N, X)):
+            fit += r * GX
+        err += np.linalg.norm(LX - fit) ** 2
+        ref += np.linalg.norm(LX) ** 2
+    residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
+    if not residual < RESIDUAL_TOL:
+        raise ValueError(
+            f"{name} is a superoperator but not a PIQS Liouvillian: it must "
+            "be -i[H, .] (H a polynomial of degree <= 4 in the collective "
+            "operators) plus collective emission/dephasing/pumping and local "
+            "emission/dephasing/pumping of qutip.piqs.Dicke, in the Dicke "
+            f"basis of N={N}; relative residual {residual:.2e} of the best "
+            f"fit exceeds {RESIDUAL_TOL:.0e}")
+    if ref == 0:
+        return None, {key: 0.0 for key in RATE_NAMES}
+
+    # Size of each term relative to L, and the noise level of the fit.
+    scale = norms / np.linalg.norm(b)
+    weight = np.abs(coef) * scale
+    noise = max(100 * residual, 1e-12)
+    rates = {}
+    for key, r, s, w in zip(RATE_NAMES, rate_c, scale[nm:], weight[nm:]):
+        if abs(r.imag) * s > max(1e-8, noise):
+            raise ValueError(f"{name} has a complex {key} rate {r:.6g}; "
+                             "PIQS rates must be real and nonnegative")
+        if w <= noise:
+            r = 0.0
+        elif r.real < 0:
+            raise ValueError(f"{name} has a negative {key} rate "
+                             f"{r.real:.6g}; PIQS rates must be nonnegative")
+        rates[key] = float(np.real(r))
+
+    h_c = np.where(weight[:nm] > noise, h_c, 0)
+    if not np.any(h_c):
+        return None, rates
+    H = build_h(h_c)
+    anti = (H - H.conj().T) / 2
+    anti = anti - (anti.diagonal().sum() / d) * sp.identity(d, format="csr")
+    X, LX = probes[0]
+    if np.linalg.norm(_commutator(anti, X)) > max(1e-8, noise) * \
+            np.linalg.norm(LX):
+        raise ValueError(f"{name} has a non-Hermitian Hamiltonian part; "
+                         "-i[H, .] needs a Hermitian H")
+    H = ((H + H.conj().T) / 2).tocsr()
+    return qutip.Qobj(H, dims=[[d], [d]]), rates

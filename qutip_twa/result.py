@@ -1,0 +1,494 @@
+"""Result class of ``twasolve``: trajectory statistics kept as block sums.
+
+:class:`TwaResult` behaves like qutip's
+:class:`~qutip.solver.multitrajresult.MultiTrajResult` for users (same
+``expect``/``e_data``/``average_*``/``std_*``/``runs_*`` attributes, ``merge``,
+``+``, ``plot_expect``, ``repr``), but it never holds one Python object per
+trajectory. The solver runs the trajectories in blocks and hands over, per
+block, the sums of the e_op values and of their squared moduli; memory is
+O(number of blocks) unless the per-trajectory values are kept on request.
+"""
+
+import warnings
+
+import numpy as np
+from qutip import Qobj
+from qutip.solver.multitrajresult import MultiTrajResult
+from qutip.solver.result import _BaseResult
+
+__all__ = ["TwaResult"]
+
+
+def _ordered_sum(arrays):
+    """Sum of ``arrays`` added one after the other, in list order.
+
+    The fixed order makes the result bit-identical for identical inputs.
+    """
+    total = np.array(arrays[0], copy=True)
+    for arr in arrays[1:]:
+        total += arr
+    return total
+
+
+def _concat(chunks):
+    """Concatenate along axis 0 a list of arrays or of dicts of arrays."""
+    if isinstance(chunks[0], dict):
+        return {key: np.concatenate([c[key] for c in chunks], axis=0)
+                for key in chunks[0]}
+    return np.concatenate(chunks, axis=0)
+
+
+class TwaResult(MultiTrajResult):
+    """Result of a truncated-Wigner (``twasolve``) simulation.
+
+    Parameters
+    ----------
+    e_ops : :obj:`.Qobj`, callable, list or dict of these, or None
+        The e_ops given to the solver. The keys of ``e_data`` follow qutip:
+        the indices ``0..n-1`` for a list, the keys of a dict, ``0`` for a
+        single item.
+    options : dict
+        Result options; ``"keep_runs_results"`` and ``"store_final_state"``
+        are read (``"store_states"`` is forced to False: TWA has no density
+        matrices).
+    solver : str, default "twasolve"
+        Name of the solver.
+    stats : dict, optional
+        Solver statistics, updated in place by the solver.
+    times : array_like
+        The output times (1d).
+    hermitian : list of bool
+        One flag per e_op, in key order: True gives real arrays for that
+        e_op, False complex ones.
+
+    Attributes
+    ----------
+    times : list of float
+        Output times.
+    num_trajectories : int
+        Number of trajectories added.
+    seeds : list
+        Seeds of the trajectories (or blocks), as the solver records them.
+    stats : dict
+        Solver stats. For every diagnostic ``name`` given to
+        :meth:`add_block`, ``stats["fraction_" + name]`` is the array (one
+        value per time) of the fraction of trajectories with that property.
+    trajectories : list
+        Always empty: no per-trajectory result objects exist.
+
+    Notes
+    -----
+    ``std_expect`` is the population standard deviation
+    ``sqrt(max(<|x|^2> - |<x>|^2, 0))`` over trajectories, as in qutip.
+    ``stderr_expect`` is the unbiased standard error of the mean,
+    ``std * sqrt(n / (n - 1)) / sqrt(n) = std / sqrt(n - 1)`` (``inf`` for a
+    single trajectory, ``nan`` for none). For complex e_ops both refer to the
+    modulus of the deviation, ``|x - <x>|``.
+    """
+
+    def __init__(self, e_ops, options, *, solver="twasolve", stats=None,
+                 times, hermitian):
+        options = dict(options)
+        options["store_states"] = False
+        options.setdefault("keep_runs_results", False)
+        options.setdefault("store_final_state", False)
+        _BaseResult.__init__(self, options, solver=solver, stats=stats)
+        self._raw_ops = self._e_ops_to_dict(e_ops)
+        self.e_ops = dict(self._raw_ops)
+        times = np.asarray(times, dtype=float)
+        if times.ndim != 1:
+            raise ValueError("times must be a 1d array")
+        self.times = times.tolist()
+        self._hermitian = [bool(h) for h in hermitian]
+        if len(self._hermitian) != len(self._raw_ops):
+            raise ValueError(
+                f"hermitian has {len(self._hermitian)} entries for "
+                f"{len(self._raw_ops)} e_ops")
+        self.trajectories = []
+        self.deterministic_trajectories = []
+        self._deterministic_weight_info = []
+        self.num_trajectories = 0
+        self.seeds = []
+        self._sums = []          # per block: complex (n_eops, n_times)
+        self._sumsq = []         # per block: real (n_eops, n_times)
+        self._runs = []          # per block: complex (n_eops, count, n_times)
+        self._final = []         # per block: dict of arrays (or arrays)
+        self._diag_counts = {}   # name -> int array (n_times,)
+        self._cache = None
+
+    # ------------------------------------------------------------------
+    # filling
+    # ------------------------------------------------------------------
+    def add_block(self, sums, sumsq, count, runs=None, diagnostics=None,
+                  final_state=None):
+        """Add the statistics of one block of trajectories.
+
+        Parameters
+        ----------
+        sums : array_like, complex, shape (n_eops, n_times)
+            Sum over the block's trajectories of the e_op values.
+        sumsq : array_like, real, shape (n_eops, n_times)
+            Sum over the block's trajectories of ``|value|**2``.
+        count : int
+            Number of trajectories in the block.
+        runs : array_like, complex, shape (n_eops, count, n_times), optional
+            Per-trajectory values; required (and only kept) when the option
+            ``keep_runs_results`` is set.
+        diagnostics : dict of str to int array of shape (n_times,), optional
+            Number of the block's trajectories with some property at each
+            time; accumulated into ``stats["fraction_" + name]``.
+        final_state : dict of arrays or array, optional
+            Final phase-space samples of the block (trajectory axis first);
+            kept when the option ``store_final_state`` is set.
+        """
+        count = int(count)
+        if count <= 0:
+            raise ValueError("a block needs at least one trajectory")
+        shape = (len(self._raw_ops), len(self.times))
+        sums = np.array(sums, dtype=complex).reshape(shape)
+        sumsq = np.array(sumsq, dtype=float).reshape(shape)
+        if self.options["keep_runs_results"]:
+            if runs is None:
+                raise ValueError("keep_runs_results is set: runs are needed")
+            runs = np.array(runs, dtype=complex)
+            if runs.shape != (shape[0], count, shape[1]):
+                raise ValueError(
+                    f"runs has shape {runs.shape}, expected "
+                    f"{(shape[0], count, shape[1])}")
+            self._runs.append(runs)
+        if self.options["store_final_state"]:
+            if final_state is None:
+                raise ValueError("store_final_state is set: final_state is "
+                                 "needed")
+            self._final.append(final_state)
+        self._sums.append(sums)
+        self._sumsq.append(sumsq)
+        self.num_trajectories += count
+        for name, counts in (diagnostics or {}).items():
+            counts = np.asarray(counts)
+            prev = self._diag_counts.get(name)
+            self._diag_counts[name] = counts.copy() if prev is None \
+                else prev + counts
+        self._update_fractions()
+        self._cache = None
+
+    def add_seeds(self, seeds):
+        """Append ``seeds`` (an iterable) to :attr:`seeds`."""
+        self.seeds.extend(seeds)
+
+    def add(self, trajectory_info):
+        """Not supported: TWA results are filled with :meth:`add_block`."""
+        raise NotImplementedError("TwaResult is filled with add_block")
+
+    def _update_fractions(self):
+        n = self.num_trajectories
+        for name, counts in self._diag_counts.items():
+            self.stats[f"fraction_{name}"] = (
+                counts / n if n else np.full(len(self.times), np.nan))
+
+    @property
+    def diagnostic_counts(self):
+        """dict: for each diagnostic, the number of trajectories per time."""
+        return {k: v.copy() for k, v in self._diag_counts.items()}
+
+    # ------------------------------------------------------------------
+    # statistics
+    # ------------------------------------------------------------------
+    def _compute(self):
+        if self._cache is not None:
+            return self._cache
+        n, nt = self.num_trajectories, len(self.times)
+        avg, std, err = {}, {}, {}
+        if n:
+            mean = _ordered_sum(self._sums) / n
+            var = _ordered_sum(self._sumsq) / n - np.abs(mean) ** 2
+            sd = np.sqrt(np.maximum(var, 0.0))
+            se = sd / np.sqrt(n - 1) if n > 1 else np.full_like(sd, np.inf)
+        else:
+            mean = np.full((len(self._raw_ops), nt), np.nan, dtype=complex)
+            sd = se = np.full(mean.shape, np.nan)
+        for i, k in enumerate(self._raw_ops):
+            avg[k] = mean[i].real.copy() if self._hermitian[i] else mean[i]
+            std[k] = sd[i]
+            err[k] = se[i]
+        self._cache = avg, std, err
+        return self._cache
+
+    @property
+    def average_e_data(self):
+        """dict: trajectory average of each e_op (array over times)."""
+        return self._compute()[0]
+
+    @property
+    def std_e_data(self):
+        """dict: population standard deviation of each e_op over the
+        trajectories (real array over times)."""
+        return self._compute()[1]
+
+    @property
+    def stderr_e_data(self):
+        """dict: unbiased standard error of the mean of each e_op,
+        ``std / sqrt(n - 1)`` (real array over times)."""
+        return self._compute()[2]
+
+    @property
+    def runs_e_data(self):
+        """dict: per-trajectory values of each e_op as arrays of shape
+        ``(num_trajectories, n_times)``; ``{}`` unless ``keep_runs_results``
+        was set."""
+        if not (self.options["keep_runs_results"] and self._runs):
+            return {}
+        if len(self._runs) > 1:
+            self._runs = [np.concatenate(self._runs, axis=1)]
+        out = {}
+        for i, k in enumerate(self._raw_ops):
+            view = self._runs[0][i]  # read-only views: no copy of the runs
+            view = view.real if self._hermitian[i] else view[...]
+            view.flags.writeable = False
+            out[k] = view
+        return out
+
+    @property
+    def stderr_expect(self):
+        """list of arrays: ``stderr_e_data`` in e_op order."""
+        return [np.array(v) for v in self.stderr_e_data.values()]
+
+    @property
+    def runs_weights(self):
+        """list: the weight ``1 / n`` of each trajectory in the averages."""
+        n = self.num_trajectories
+        return [1 / n] * n
+
+    # ------------------------------------------------------------------
+    # states: TWA has phase-space samples, no density matrices
+    # ------------------------------------------------------------------
+    @property
+    def runs_final_states(self):
+        """Final phase-space samples (dict of arrays, trajectory axis first),
+        or None if not stored."""
+        if not self._final:
+            return None
+        if len(self._final) > 1:
+            self._final = [_concat(self._final)]
+        return self._final[0]
+
+    @property
+    def final_state(self):
+        """Same as :attr:`runs_final_states`."""
+        return self.runs_final_states
+
+    @property
+    def average_final_state(self):
+        """None: no density matrix exists in TWA."""
+        return None
+
+    @property
+    def average_states(self):
+        """None: no density matrix exists in TWA."""
+        return None
+
+    @property
+    def runs_states(self):
+        """None: states along the evolution are not stored."""
+        return None
+
+    @property
+    def states(self):
+        """Empty list: states along the evolution are not stored."""
+        return []
+
+    # ------------------------------------------------------------------
+    # merging
+    # ------------------------------------------------------------------
+    def merge(self, other, p=None):
+        """Merge two results of the same simulation set-up.
+
+        The merged result holds the blocks of ``self`` followed by those of
+        ``other``, so it equals (bit for bit) a result filled with all these
+        blocks in that order.
+
+        Parameters
+        ----------
+        other : TwaResult
+            Result with the same times and e_ops (same keys; e_ops that are
+            both :obj:`.Qobj` must be equal).
+        p : None
+            Only equal weights for all trajectories (``p=None``, or the
+            equivalent ``N / (N + N')``) are supported.
+
+        Returns
+        -------
+        TwaResult
+        """
+        if not isinstance(other, TwaResult):
+            raise TypeError("a TwaResult can only be merged with a TwaResult")
+        n_tot = self.num_trajectories + other.num_trajectories
+        if p is not None and not (
+                n_tot and np.isclose(p, self.num_trajectories / n_tot,
+                                     rtol=1e-12, atol=0)):
+            raise NotImplementedError(
+                "TwaResult.merge only supports equal trajectory weights "
+                "(p=None)")
+        if list(self._raw_ops) != list(other._raw_ops):
+            raise ValueError("Shared `e_ops` is required to merge results")
+        for k, op in self._raw_ops.items():
+            op2 = other._raw_ops[k]
+            if (isinstance(op, Qobj) and isinstance(op2, Qobj)
+                    and op is not op2 and not op == op2):
+                raise ValueError(
+                    f"Shared `e_ops` is required to merge results (key {k!r})")
+        if self._hermitian != other._hermitian:
+            raise ValueError("e_ops differ in hermiticity")
+        if len(self.times) != len(other.times) or not np.array_equal(
+                self.times, other.times):
+            raise ValueError("Shared `times` are required to merge results")
+
+        options = dict(self.options)
+        keep = bool(self._runs) and bool(other._runs)
+        options["keep_runs_results"] = keep
+        options["store_final_state"] = (bool(self._final)
+                                        and bool(other._final))
+        stats = dict(self.stats)
+        stats["run time"] = (self.stats.get("run time", 0)
+                             + other.stats.get("run time", 0))
+        stats["end_condition"] = "Merged results"
+        new = TwaResult(self._raw_ops, options, solver=self.solver,
+                        stats=stats, times=self.times,
+                        hermitian=self._hermitian)
+        new._sums = self._sums + other._sums
+        new._sumsq = self._sumsq + other._sumsq
+        new.num_trajectories = n_tot
+        new.seeds = list(self.seeds) + list(other.seeds)
+        if keep:
+            new._runs = self._runs + other._runs
+        if options["store_final_state"]:
+            new._final = self._final + other._final
+        for src in (self._diag_counts, other._diag_counts):
+            for name, counts in src.items():
+                prev = new._diag_counts.get(name)
+                new._diag_counts[name] = counts.copy() if prev is None \
+                    else prev + counts
+        new._update_fractions()
+        return new
+
+    def __add__(self, other):
+        if not isinstance(other, TwaResult):
+            return NotImplemented
+        return self.merge(other)
+
+    def __repr__(self):
+        text = super().__repr__()
+        if self._runs:
+            text = text.replace("Trajectories not saved.",
+                                "Trajectories saved (e_op values).")
+        return text
+
+    # ------------------------------------------------------------------
+    # plotting
+    # ------------------------------------------------------------------
+    def plot_expect(self, *, fig=None, axes=None, labels=None, title=None,
+                    xlabel="Time", ylabel="Expectation value",
+                    show_legend=True, show_trajectories=0, show_average=True,
+                    trajectory_kwargs=None, separate_axes=False,
+                    stderr_band=0, **plot_kwargs):
+        """Plot the expectation values (real parts).
+
+        Same parameters as
+        :meth:`qutip.solver.multitrajresult.MultiTrajResult.plot_expect`
+        (``show_trajectories`` uses the kept per-trajectory values), plus:
+
+        Parameters
+        ----------
+        stderr_band : float, default 0
+            If positive, shade ``average +- stderr_band * stderr`` around each
+            average curve (same colour, alpha 0.3).
+
+        Returns
+        -------
+        fig : matplotlib.figure.Figure
+        axes : matplotlib.axes.Axes or array of Axes
+        """
+        import matplotlib.pyplot as plt
+
+        runs = self.runs_expect
+        if show_trajectories > 0 and not runs:
+            warnings.warn(
+                "Trajectories are not saved. Set options={'keep_runs_results'"
+                ": True} to plot individual trajectories. Showing average "
+                "only.", stacklevel=2)
+            show_trajectories = 0
+        if not show_average and show_trajectories <= 0:
+            raise ValueError(
+                "Nothing to plot: set show_average=True or provide "
+                "show_trajectories > 0 with keep_runs_results=True.")
+        if not self._raw_ops:
+            raise ValueError(
+                "No expectation-value data to plot. "
+                "Ensure that e_ops were supplied to the solver.")
+        if title is None:
+            title = self.solver
+        if labels is None:
+            labels = [k if isinstance(k, str) else f"e_ops[{k}]"
+                      for k in self._raw_ops]
+        n_e = len(labels)
+        traj_kw = {"alpha": 0.3, "linewidth": 0.8, "color": "gray"}
+        traj_kw.update(trajectory_kwargs or {})
+        plot_kw = {"linewidth": 2, **plot_kwargs}
+
+        custom_axes = True
+        if separate_axes:
+            if fig is None and axes is None:
+                fig, axes = plt.subplots(n_e, 1, sharex=True,
+                                         figsize=(6, 3 * n_e), squeeze=False)
+                axes = axes.flatten()
+                custom_axes = False
+            elif axes is None:
+                axes = np.array([fig.add_subplot(n_e, 1, i + 1)
+                                 for i in range(n_e)])
+                custom_axes = False
+            elif fig is None:
+                if not hasattr(axes, "__len__"):
+                    axes = np.array([axes])
+                fig = axes[0].get_figure()
+            ax_list = list(axes)
+        else:
+            if fig is None and axes is None:
+                fig, axes = plt.subplots()
+            elif axes is None:
+                axes = fig.add_subplot(111)
+            elif fig is None:
+                fig = axes.get_figure()
+            ax_list = [axes] * n_e
+
+        times = np.asarray(self.times)
+        avg = self.average_expect
+        err = self.stderr_expect if stderr_band > 0 else None
+        for i, (ax, label) in enumerate(zip(ax_list, labels)):
+            if show_trajectories > 0:
+                for j in range(min(show_trajectories, runs[i].shape[0])):
+                    ax.plot(times, runs[i][j].real,
+                            label=f"{label} (traj)" if j == 0 else None,
+                            **traj_kw)
+            if show_average:
+                mean = avg[i].real
+                (line,) = ax.plot(
+                    times, mean, **plot_kw,
+                    label=f"{label} (avg)" if show_trajectories > 0
+                    else label)
+                if err is not None:
+                    e = np.where(np.isfinite(err[i]), err[i], np.nan)
+                    ax.fill_between(times, mean - stderr_band * e,
+                                    mean + stderr_band * e,
+                                    color=line.get_color(), alpha=0.3,
+                                    linewidth=0)
+        for ax in dict.fromkeys(ax_list):  # each distinct axes once
+            ax.set_ylabel(ylabel)
+            if show_legend:
+                ax.legend()
+            if custom_axes or not separate_axes:
+                ax.set_xlabel(xlabel)
+                ax.set_title(title)
+        if separate_axes and not custom_axes:
+            ax_list[0].set_title(title)
+            ax_list[-1].set_xlabel(xlabel)
+        return fig, axes

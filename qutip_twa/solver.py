@@ -1,0 +1,477 @@
+"""``twasolve``: the truncated Wigner approximation with mesolve's interface."""
+
+import time
+
+import numba
+import numpy as np
+from qutip import Qobj, QobjEvo
+from qutip import piqs
+from qutip.ui.progressbar import progress_bars
+
+from . import engine
+from .identify import (collective_symbol, infer_N_from_operator,
+                       jump_coefficients)
+from .liouvillian import decompose_liouvillian
+from .model import STEPS_PER_UNIT_RATE, Model, step_grid
+from .result import TwaResult
+from .rng import root_key, seed_streams
+from .sample import PhaseSpaceSample
+from .states import identify_initial_state
+from .symbols import add, evaluate, phase_variables, symbol_of_coefficients
+
+__all__ = ["twasolve", "DEFAULT_OPTIONS"]
+
+DEFAULT_OPTIONS = {
+    "progress_bar": "",
+    "progress_kwargs": {"chunk_size": 10},
+    "store_final_state": False,
+    "keep_runs_results": False,
+    "map": "parallel",
+    "num_cpus": None,
+    "dt": None,
+    "batch_size": 8192,
+}
+BLOCK = 256  # trajectories per reduction block; batches are multiples of it
+_RATE_NAMES = ("emission", "dephasing", "pumping")
+_COLLECTIVE = {"collective_emission": 0, "collective_pumping": 1,
+               "collective_dephasing": 2}
+
+
+def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
+             options=None, ntraj=1000, seeds=None, target_tol=None,
+             timeout=None, emission=0.0, dephasing=0.0, pumping=0.0, N=None):
+    """Truncated Wigner simulation of a permutation-invariant emitter ensemble.
+
+    Takes the inputs of ``qutip.mesolve`` for a ``qutip.piqs`` model and
+    returns trajectory averages of exact Weyl symbols.
+
+    Parameters
+    ----------
+    H : :class:`qutip.piqs.Dicke`, :obj:`.Qobj`, :obj:`.QobjEvo` or list
+        The system: a ``Dicke`` object (N, Hamiltonian and all six rates are
+        read from it); a Liouvillian such as ``Dicke(...).liouvillian()``
+        (decomposed into H and the PIQS rates); a Hamiltonian in the Dicke
+        basis, a polynomial of degree <= 4 in Jz, J+, J-; or a
+        time-dependent Hamiltonian in any form ``mesolve`` accepts (list
+        format with function, string or array coefficients, ``QobjEvo``).
+    rho0 : :obj:`.Qobj`
+        Initial state in the Dicke basis: a density matrix diagonal in it
+        (``piqs.excited``, ``ground``, ``dicke``, ``superradiant``,
+        mixtures), a Dicke-state ket, or a coherent spin state
+        (``piqs.css``).
+    tlist : array_like
+        Increasing output times; the first is the initial time.
+    c_ops : list of :obj:`.Qobj`, optional
+        Collective jump operators (complex combinations of J-, J+, Jz and
+        the identity) or superoperators such as ``Dicke(...).lindbladian()``.
+    e_ops : :obj:`.Qobj`, callable, list or dict of these, optional
+        Collective operators (degree <= 4) or functions ``f(t, sample)``
+        returning one value per trajectory, where ``sample`` is a
+        :class:`PhaseSpaceSample`.
+    args : dict, optional
+        Arguments of time-dependent coefficients, as in ``mesolve``.
+    options : dict, optional
+        ``progress_bar``, ``progress_kwargs``, ``store_final_state``,
+        ``keep_runs_results``, ``map`` ("parallel": numba threads, or
+        "serial"), ``num_cpus`` (threads), ``dt`` (largest step; default
+        1 / (100 x the model's rate scale)), ``batch_size`` (trajectories per
+        engine call, a multiple of 256).  Unknown keys raise ``KeyError``.
+    ntraj : int, default 1000
+        Number of trajectories (the maximum when ``target_tol`` is set).
+    seeds : int or numpy.random.SeedSequence, optional
+        Root seed; trajectory i's noise depends only on it and i, so equal
+        seeds give bit-identical results whatever the batching or threads.
+    target_tol : float, (atol, rtol) or list of those, optional
+        Stop early once every standard error is below atol + rtol |mean|.
+    timeout : float, optional
+        Stop after the batch that passes this many seconds.
+    emission, dephasing, pumping : float, default 0
+        Local rates per emitter in PIQS conventions (gamma D[sigma-],
+        gamma D[sigma_z / 2], gamma D[sigma+]).
+    N : int, optional
+        Number of emitters; inferred from the Dicke-basis dimension.
+
+    Returns
+    -------
+    TwaResult
+    """
+    tlist = _check_tlist(tlist)
+    opts = _check_options(options)
+    ntraj = _check_ntraj(ntraj)
+    model, N = _build_model(H, c_ops, args, tlist, N,
+                            dict(emission=emission, dephasing=dephasing,
+                                 pumping=pumping), rho0)
+    init = identify_initial_state(rho0, N)
+    keys, evaluators, hermitian = _parse_e_ops(e_ops, N)
+    result = TwaResult(e_ops, {k: opts[k] for k in
+                               ("keep_runs_results", "store_final_state")},
+                       solver="twasolve", times=tlist, hermitian=hermitian)
+    runner = _Runner(model, init, tlist, opts, evaluators)
+    key, seq = root_key(seeds)
+    result.add_seeds([seq])
+    result.stats.update({"dt": runner.dt, "steps": int(runner.steps.sum()),
+                         "N": N})
+    runner.run(result, key, ntraj, _check_tol(target_tol, len(keys)),
+               timeout)
+    return result
+
+
+# -- argument checks --------------------------------------------------------
+
+def _check_tlist(tlist):
+    t = np.asarray(tlist, dtype=float)
+    if t.ndim != 1 or len(t) < 1:
+        raise ValueError("tlist must be a 1d array of output times")
+    if not np.all(np.isfinite(t)):
+        raise ValueError("tlist must be finite (no NaN or inf)")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("tlist must be strictly increasing")
+    return t
+
+
+def _check_options(options):
+    opts = dict(DEFAULT_OPTIONS)
+    for k, v in (options or {}).items():
+        if k not in DEFAULT_OPTIONS:
+            raise KeyError(f"unknown option {k!r}; twasolve accepts "
+                           f"{sorted(DEFAULT_OPTIONS)}")
+        opts[k] = v
+    if opts["map"] not in ("parallel", "serial"):
+        raise ValueError(f"options['map'] must be 'parallel' or 'serial', "
+                         f"got {opts['map']!r}")
+    bs = opts["batch_size"]
+    if not isinstance(bs, (int, np.integer)) or bs < BLOCK or bs % BLOCK:
+        raise ValueError(f"options['batch_size'] must be a positive multiple "
+                         f"of {BLOCK}, got {bs!r}")
+    if opts["dt"] is not None and not (np.isfinite(opts["dt"])
+                                       and opts["dt"] > 0):
+        raise ValueError(f"options['dt'] must be a positive number, got "
+                         f"{opts['dt']!r}")
+    return opts
+
+
+def _check_ntraj(ntraj):
+    if not isinstance(ntraj, (int, np.integer)) or isinstance(ntraj, bool) \
+            or ntraj < 1:
+        raise ValueError(f"ntraj must be a positive integer, got {ntraj!r}")
+    return int(ntraj)
+
+
+def _check_rate(name, value):
+    if isinstance(value, (complex, np.complexfloating)) \
+            or not np.isscalar(value):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite rate >= 0, got {value}")
+    return value
+
+
+def _check_tol(target_tol, n_eops):
+    if target_tol is None:
+        return None
+    if np.isscalar(target_tol):
+        tols = [(float(target_tol), 0.0)] * n_eops
+    elif len(target_tol) == 2 and np.isscalar(target_tol[0]):
+        tols = [tuple(map(float, target_tol))] * n_eops
+    else:
+        tols = [tuple(map(float, t)) for t in target_tol]
+    if len(tols) != n_eops or any(a < 0 or r < 0 for a, r in tols):
+        raise ValueError("target_tol must be atol, (atol, rtol) or one "
+                         "(atol, rtol) per e_op, all >= 0")
+    if n_eops == 0:
+        raise ValueError("target_tol needs e_ops to estimate errors")
+    return np.array(tols)
+
+
+# -- the system ---------------------------------------------------------------
+
+def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
+    rates = {k: _check_rate(k, v) for k, v in local_kw.items()}
+    terms, Ns = [], []  # Hamiltonian (Qobj or None, coefficient); known Ns
+    jumps = []  # (alpha, beta, gamma, name)
+    if N is not None:
+        if not isinstance(N, (int, np.integer)) or N < 1:
+            raise ValueError(f"N must be a positive integer, got {N!r}")
+        Ns.append(("N", int(N)))
+
+    def add_rates(found, source):
+        for name in _RATE_NAMES:
+            if found[name] and rates[name]:
+                raise ValueError(
+                    f"the local rate {name!r} is given both by {source} and "
+                    "by the keyword argument; give it once")
+            rates[name] += found[name]
+        for name, col in _COLLECTIVE.items():
+            if found[name]:
+                row = [0.0, 0.0, 0.0]
+                row[col] = np.sqrt(found[name])
+                jumps.append(tuple(row) + (f"{source} {name}",))
+
+    if isinstance(H, piqs.Dicke):
+        Ns.append(("H.N", int(H.N)))
+        found = {k: _check_rate(f"H.{k}", getattr(H, k))
+                 for k in _RATE_NAMES + tuple(_COLLECTIVE)}
+        add_rates(found, "the Dicke object H")
+        if H.hamiltonian is not None:
+            terms.append((H.hamiltonian, None, "H.hamiltonian"))
+    elif isinstance(H, Qobj) and H.issuper:
+        op, found = decompose_liouvillian(H, name="H")
+        Ns.append(("H", infer_N_from_operator(_sqrt_dim(H), "H")))
+        add_rates(found, "the Liouvillian H")
+        if op is not None:
+            terms.append((op, None, "H"))
+    elif isinstance(H, Qobj):
+        terms.append((H, None, "H"))
+    elif isinstance(H, (QobjEvo, list)):
+        for i, part in enumerate(QobjEvo(H, args=args, tlist=tlist)
+                                 .to_list()):
+            op, coeff = (part, None) if isinstance(part, Qobj) else part
+            if op.issuper:
+                if coeff is not None:
+                    raise ValueError("H: time-dependent superoperators are "
+                                     "not supported; give a time-dependent "
+                                     "Hamiltonian and constant c_ops")
+                sub, found = decompose_liouvillian(op, name=f"H[{i}]")
+                add_rates(found, f"the Liouvillian H[{i}]")
+                if sub is not None:
+                    terms.append((sub, None, f"H[{i}]"))
+            else:
+                terms.append((op, coeff, f"H[{i}]"))
+    else:
+        raise TypeError(
+            "H must be a qutip.piqs.Dicke, a Liouvillian or Hamiltonian Qobj "
+            "in the PIQS Dicke basis, a QobjEvo or a mesolve list; got "
+            f"{type(H).__name__}")
+
+    if c_ops is None:
+        c_ops = []
+    elif isinstance(c_ops, Qobj):
+        c_ops = [c_ops]
+    for k, c in enumerate(c_ops):
+        name = f"c_ops[{k}]"
+        if not isinstance(c, Qobj):
+            raise TypeError(f"{name} must be a constant Qobj (collective "
+                            f"jump or Lindbladian), got {type(c).__name__}")
+        if c.issuper:
+            op, found = decompose_liouvillian(c, name=name)
+            add_rates(found, name)
+            if op is not None:
+                terms.append((op, None, name))
+        else:
+            jumps.append(("op", c, name))
+
+    for op, _, name in terms:
+        Ns.append((name, infer_N_from_operator(op, name)))
+    for j in jumps:
+        if j[0] == "op":
+            Ns.append((j[2], infer_N_from_operator(j[1], j[2])))
+    if isinstance(rho0, Qobj) and rho0.shape[0] > 1:
+        Ns.append(("rho0", infer_N_from_operator(
+            rho0 if rho0.isoper else rho0.proj(), "rho0")))
+    if not Ns:
+        raise ValueError("cannot infer N; pass N=")
+    N = Ns[0][1]
+    for name, n in Ns:
+        if n != N:
+            raise ValueError(f"{Ns[0][0]} implies N = {N} emitters but "
+                             f"{name} implies N = {n}")
+
+    ham = []
+    row_list = []
+    for j in jumps:
+        if j[0] == "op":
+            c0, am, ap, az = jump_coefficients(j[1], N, j[2])
+            row_list.append((am, ap, az))
+            if c0:
+                # D[L + c0] = D[L] - i[(i/2)(c0* L - c0 L^+), .]
+                ham.append((_symbol_of_linear(
+                    0.5j * np.conj(c0) * np.array([am, ap, az])
+                    - 0.5j * c0 * np.conj([ap, am, az])), None))
+        else:
+            row_list.append(j[:3])
+    for op, coeff, name in terms:
+        if not op.isherm and coeff is None:
+            raise ValueError(f"{name} must be Hermitian")
+        ham.append((collective_symbol(op, N, name), coeff))
+    _check_hermitian_total(ham, tlist)
+    model = Model(
+        n_emitters=np.array([float(N)]),
+        local_rates=np.array([[rates["emission"], rates["pumping"],
+                               rates["dephasing"]]]),
+        jumps=np.array(row_list, dtype=complex).reshape(-1, 1, 3),
+        hamiltonian=ham)
+    return model, N
+
+
+def _sqrt_dim(superop):
+    d = int(round(np.sqrt(superop.shape[0])))
+    return Qobj(np.zeros((d, d)))
+
+
+def _symbol_of_linear(coef):
+    """Symbol of coef[0] J- + coef[1] J+ + coef[2] Jz."""
+    return symbol_of_coefficients({(0, 0, 1): coef[0], (1, 0, 0): coef[1],
+                                   (0, 1, 0): coef[2]})
+
+
+def _check_hermitian_total(ham, tlist):
+    """The summed Hamiltonian symbol must be real at all sampled times."""
+    for t in np.linspace(tlist[0], tlist[-1], 17):
+        total = add(*[(1.0 if c is None else c(t), s) for s, c in ham])
+        scale = max([abs(v) for v in total.values()], default=0.0)
+        worst = max([abs(v.imag) for v in total.values()], default=0.0)
+        if worst > 1e-9 * max(scale, 1.0):
+            raise ValueError(f"H is not Hermitian at t = {t:g}: its Weyl "
+                             f"symbol has imaginary part {worst:.2e}")
+
+
+# -- e_ops ------------------------------------------------------------------
+
+def _parse_e_ops(e_ops, N):
+    if e_ops is None:
+        items = {}
+    elif isinstance(e_ops, dict):
+        items = e_ops
+    elif isinstance(e_ops, (list, tuple)):
+        items = dict(enumerate(e_ops))
+    else:
+        items = {0: e_ops}
+    evaluators, hermitian = [], []
+    for k, op in items.items():
+        name = f"e_ops[{k!r}]"
+        if isinstance(op, Qobj):
+            evaluators.append(collective_symbol(op, N, name))
+            hermitian.append(bool(op.isherm))
+        elif callable(op):
+            evaluators.append(op)
+            hermitian.append(False)
+        else:
+            raise TypeError(f"{name} must be a Qobj or a callable "
+                            f"f(t, sample), got {type(op).__name__}")
+    return list(items), evaluators, hermitian
+
+
+# -- running ------------------------------------------------------------------
+
+class _Runner:
+    """Runs batches of trajectories and feeds block sums to the result."""
+
+    def __init__(self, model, init, tlist, opts, evaluators):
+        self.model, self.tlist, self.opts = model, tlist, opts
+        self.evaluators = evaluators
+        dt = opts["dt"] or 1.0 / (STEPS_PER_UNIT_RATE
+                                  * max(model.rate_scale(tlist), 1e-300))
+        self.grid, self.steps = step_grid(tlist, dt)
+        self.dt = float(np.max(np.diff(self.grid), initial=dt))
+        mono = model.monomials()
+        self.arrays = (model.n_emitters, model.local_rates, model.jumps,
+                       *mono, model.coefficient_values(self.grid))
+        self.init = _initial_arrays(init, model.M)
+
+    def run(self, result, key, ntraj, tols, timeout):
+        opts = self.opts
+        threads = numba.get_num_threads()
+        want = 1 if opts["map"] == "serial" else \
+            (opts["num_cpus"] or numba.config.NUMBA_NUM_THREADS)
+        numba.set_num_threads(int(min(want, numba.config.NUMBA_NUM_THREADS)))
+        bar = progress_bars[opts["progress_bar"] or ""](
+            ntraj, **opts["progress_kwargs"])
+        start = time.time()
+        done = 0
+        end = "ntraj reached"
+        try:
+            while done < ntraj:
+                count = min(opts["batch_size"], ntraj - done)
+                self._batch(result, key, done, count)
+                done += count
+                for _ in range(count):
+                    bar.update()
+                if tols is not None and self._converged(result, tols):
+                    end = "target tolerance reached"
+                    break
+                if timeout is not None and time.time() - start > timeout:
+                    end = "timeout"
+                    break
+        finally:
+            numba.set_num_threads(threads)
+            bar.finished()
+        result.stats["run time"] = time.time() - start
+        result.stats["end_condition"] = end
+
+    @staticmethod
+    def _converged(result, tols):
+        for mean, err, (atol, rtol) in zip(result.average_expect,
+                                           result.stderr_expect, tols):
+            if np.any(err > atol + rtol * np.abs(mean)):
+                return False
+        return True
+
+    def _batch(self, result, key, first, count):
+        M = self.model.M
+        rng = np.empty((count, 4), dtype=np.uint64)
+        seed_streams(key, first, count, rng)
+        a = np.empty((count, M), dtype=complex)
+        b = np.empty((count, M), dtype=complex)
+        engine.sample_initial(rng, a, b, *self.init)
+        nt = len(self.tlist)
+        values = np.empty((len(self.evaluators), count, nt), dtype=complex)
+        below = np.zeros((count, nt), dtype=bool)
+        offset = 0
+        for i, t in enumerate(self.tlist):
+            if i:
+                n = self.steps[i - 1]
+                dt = (t - self.tlist[i - 1]) / n
+                engine.propagate(a, b, rng, n, dt, offset, *self.arrays)
+                offset += n
+            bad = ~(np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1))
+            if bad.any():
+                raise FloatingPointError(
+                    f"{bad.sum()} of {count} trajectories became non-finite "
+                    f"by t = {t:g}; try a smaller options['dt'] (now "
+                    f"{self.dt:.3g})")
+            sample = PhaseSpaceSample(a, b)
+            variables = phase_variables(a, b)
+            below[:, i] = np.min(variables[:, 3::4], axis=1) - 0.5 < 1.0
+            for k, ev in enumerate(self.evaluators):
+                values[k, :, i] = _evaluate(ev, t, sample, variables, count, k)
+        self._reduce(result, values, below, a, b)
+
+    def _reduce(self, result, values, below, a, b):
+        count = values.shape[1]
+        for lo in range(0, count, BLOCK):
+            hi = min(lo + BLOCK, count)
+            blk = values[:, lo:hi, :]
+            result.add_block(
+                blk.sum(axis=1), (np.abs(blk) ** 2).sum(axis=1), hi - lo,
+                runs=blk if self.opts["keep_runs_results"] else None,
+                diagnostics={"J_below_1": below[lo:hi].sum(axis=0)},
+                final_state=({"a": a[lo:hi].copy(), "b": b[lo:hi].copy()}
+                             if self.opts["store_final_state"] else None))
+
+
+def _evaluate(ev, t, sample, variables, count, k):
+    if isinstance(ev, dict):
+        return evaluate(ev, variables)
+    out = np.asarray(ev(t, sample))
+    if out.shape != (count,):
+        raise ValueError(f"e_ops callable {k} must return one value per "
+                         f"trajectory (shape ({count},)), got shape "
+                         f"{out.shape}")
+    return out
+
+
+def _initial_arrays(init, M):
+    """Engine arrays (cum_prob, n_a, n_b, theta, phi) for M copies of init."""
+    if init.kind == "coherent":
+        cum, na, nb = np.ones((1, 1)), np.array([[init.N]]), np.zeros((1, 1))
+        theta, phi = init.theta, init.phi
+    else:
+        cum = np.cumsum(init.prob)[None, :]
+        cum[:, -1] = 1.0
+        na = np.rint(init.j + init.m)[None, :]
+        nb = np.rint(init.j - init.m)[None, :]
+        theta = phi = 0.0
+    rep = lambda x, dt: np.repeat(np.asarray(x, dtype=dt), M, axis=0)
+    return (rep(cum, float), rep(na, np.int64), rep(nb, np.int64),
+            np.full(M, float(theta)), np.full(M, float(phi)))

@@ -1,0 +1,220 @@
+"""Identify the initial state of a truncated-Wigner run.
+
+The sampler supports two kinds of PIQS Dicke-basis states:
+
+* states diagonal in the Dicke basis, i.e. mixtures of ``|j, m>``
+  (``piqs.excited``, ``ground``, ``dicke(N, j, m)``, ``superradiant``, ...),
+  which are returned as ``kind="dicke_mixture"``;
+* pure coherent spin states (``piqs.css`` or a rotated ``|N/2, N/2>``),
+  returned as ``kind="coherent"`` with the Bloch angles ``theta, phi``.
+
+Convention: the coherent state with angles ``(theta, phi)`` is
+``exp(-i theta (-sin(phi) Jx + cos(phi) Jy)) |N/2, N/2>`` and has
+``<J> / (N/2) = (sin theta cos phi, sin theta sin phi, cos theta)``; this is
+the convention of ``qutip.spin_coherent``.  ``piqs.css(N, theta, phi,
+coordinates="polar")`` points along ``(theta, -phi)`` instead; since the
+angles are read off ``<J>``, both are identified correctly.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import qutip
+import scipy.sparse as sp
+from scipy.special import gammaln, xlogy
+
+from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
+                    num_dicke_states)
+
+__all__ = ["InitialState", "identify_initial_state", "coherent_amplitudes"]
+
+ACCEPTED = (
+    "rho0 must be a PIQS Dicke-basis state: a density matrix diagonal in the "
+    "Dicke basis (piqs.excited, ground, dicke(N, j, m), superradiant, "
+    "mixtures of these), a Dicke-state ket, or a coherent spin state "
+    "(piqs.css or a rotated |N/2, N/2>)")
+
+OFFDIAG_RTOL = 1e-10     # off-diagonals below this (relative) are zero
+TRACE_ATOL = 1e-8        # allowed |tr(rho0) - 1|
+NEGATIVE_ATOL = 1e-12    # populations in (-NEGATIVE_ATOL, NEGATIVE_ATOL) -> 0
+FIDELITY_ATOL = 1e-8     # coherent state needs fidelity > 1 - FIDELITY_ATOL
+
+
+@dataclass(frozen=True, eq=False)
+class InitialState:
+    """An initial state the truncated-Wigner sampler can draw from.
+
+    Attributes
+    ----------
+    N : int
+        Number of emitters.
+    kind : {"dicke_mixture", "coherent"}
+        Which kind of state.
+    j, m : ndarray of float or None
+        For ``"dicke_mixture"``: the labels ``(j, m)`` of the Dicke states
+        with nonzero population, in PIQS basis order.
+    prob : ndarray of float or None
+        For ``"dicke_mixture"``: their populations (positive, sum 1).
+    theta, phi : float or None
+        For ``"coherent"``: Bloch angles of ``<J> / (N/2)``, with
+        ``0 < theta < pi`` and ``0 <= phi < 2 pi``.
+    """
+
+    N: int
+    kind: str
+    j: np.ndarray = None
+    m: np.ndarray = None
+    prob: np.ndarray = None
+    theta: float = None
+    phi: float = None
+
+
+def coherent_amplitudes(N, theta, phi):
+    """Amplitudes of the coherent spin state on ``|N/2, m>``, m = N/2..-N/2.
+
+    The state is ``prod_i (cos(theta/2) |up> + exp(i phi) sin(theta/2)
+    |down>)``, i.e. ``exp(-i theta (-sin(phi) Jx + cos(phi) Jy))
+    |N/2, N/2>``; its Bloch vector points along ``(theta, phi)``.
+
+    Returns
+    -------
+    ndarray of complex, shape (N + 1,)
+        Amplitudes of the ``N + 1`` states of the ``j = N/2`` block, which
+        are the first ``N + 1`` entries of the PIQS Dicke basis.
+    """
+    k = np.arange(N + 1)  # number of lowered spins, k = N/2 - m
+    log_abs = (0.5 * (gammaln(N + 1) - gammaln(k + 1) - gammaln(N - k + 1))
+               + xlogy(N - k, abs(np.cos(theta / 2)))
+               + xlogy(k, abs(np.sin(theta / 2))))
+    signs = np.sign(np.cos(theta / 2)) ** (N - k) * \
+        np.sign(np.sin(theta / 2)) ** k
+    return signs * np.exp(log_abs + 1j * k * phi)
+
+
+def identify_initial_state(rho0, N=None):
+    """Classify ``rho0`` as a Dicke mixture or a coherent spin state.
+
+    Parameters
+    ----------
+    rho0 : qutip.Qobj
+        Ket or density matrix in the PIQS Dicke basis of N emitters, of
+        dimension ``num_dicke_states(N)``.
+    N : int, optional
+        Number of emitters; inferred from the dimension of ``rho0`` if
+        omitted, and checked against it otherwise.
+
+    Returns
+    -------
+    InitialState
+        ``kind="dicke_mixture"`` if ``rho0`` is diagonal in the Dicke basis
+        (this includes the excited and ground states), otherwise
+        ``kind="coherent"`` if it is a pure coherent spin state.
+
+    Raises
+    ------
+    TypeError
+        If ``rho0`` is not a ``qutip.Qobj``.
+    ValueError
+        If ``N`` and the dimension of ``rho0`` disagree, or ``rho0`` is not
+        a normalised, Hermitian Dicke-basis state of one of the accepted
+        kinds (for example a GHZ state or a superposition of Dicke states).
+    """
+    if not isinstance(rho0, qutip.Qobj):
+        raise TypeError(
+            "rho0 must be a qutip.Qobj (a ket or a density matrix in the PIQS "
+            f"Dicke basis), not {type(rho0).__name__}")
+    if not (rho0.isket or (rho0.isoper and rho0.shape[0] == rho0.shape[1])):
+        raise ValueError(
+            f"rho0 has type {rho0.type!r} and shape {rho0.shape}; it must be "
+            f"a ket or a square density matrix. {ACCEPTED}")
+
+    dim = rho0.shape[0]
+    if N is None:
+        N = infer_num_emitters(dim, "rho0")
+    else:
+        if int(N) != N or N < 1:
+            raise ValueError(f"N must be a positive integer, got {N!r}")
+        N = int(N)
+        if num_dicke_states(N) != dim:
+            raise ValueError(
+                f"N = {N} needs a Dicke basis of dimension "
+                f"{num_dicke_states(N)}, but rho0 has dimension {dim}")
+
+    if rho0.isket:
+        psi = rho0.full().ravel()
+        norm2 = np.vdot(psi, psi).real
+        if abs(norm2 - 1) > TRACE_ATOL:
+            raise ValueError(
+                f"rho0 is a ket with squared norm {norm2:.12g}, not 1. "
+                + ACCEPTED)
+        pops = np.abs(psi) ** 2
+        top2 = np.sort(pops)[-2:]
+        offdiag = np.sqrt(top2[0] * top2[1])  # largest |psi_a psi_b|, a != b
+        scale = top2[1]
+    else:
+        rho = sp.csr_array(rho0.to("csr").data.as_scipy())
+        scale = abs(rho).max()
+        if abs(rho - rho.conj().T).max() > OFFDIAG_RTOL * scale:
+            raise ValueError(f"rho0 is not Hermitian. {ACCEPTED}")
+        trace = rho.diagonal().sum().real
+        if abs(trace - 1) > TRACE_ATOL:
+            raise ValueError(
+                f"rho0 has trace {trace:.12g}, not 1. {ACCEPTED}")
+        pops = rho.diagonal().real
+        offdiag = abs(rho - sp.diags_array(rho.diagonal())).max()
+
+    if offdiag <= OFFDIAG_RTOL * scale:
+        return _dicke_mixture(N, pops)
+    state = _coherent(N, psi if rho0.isket else rho, rho0.isket)
+    if state is not None:
+        return state
+    if N >= 2 and pops[[0, N]].sum() > 1 - TRACE_ATOL:
+        raise ValueError(
+            "rho0 looks like a GHZ (cat) state, a coherent superposition of "
+            "|N/2, N/2> and |N/2, -N/2>; the GHZ state has no positive Wigner "
+            f"sampling in this method. {ACCEPTED}")
+    raise ValueError(
+        "rho0 is neither diagonal in the Dicke basis nor a coherent spin "
+        f"state (e.g. it is a superposition of Dicke states). {ACCEPTED}")
+
+
+def _dicke_mixture(N, pops):
+    """InitialState of a Dicke-diagonal state with populations ``pops``."""
+    if pops.min() <= -NEGATIVE_ATOL:
+        raise ValueError(
+            f"rho0 has a negative population {pops.min():.3g} in the Dicke "
+            f"basis. {ACCEPTED}")
+    keep = np.flatnonzero(pops >= NEGATIVE_ATOL)
+    prob = pops[keep] / pops[keep].sum()
+    j, m = dicke_labels(N)
+    arrays = [j[keep].copy(), m[keep].copy(), prob]
+    for a in arrays:
+        a.flags.writeable = False
+    return InitialState(N=N, kind="dicke_mixture", j=arrays[0], m=arrays[1],
+                        prob=arrays[2])
+
+
+def _coherent(N, state, is_ket):
+    """InitialState if ``state`` is a coherent spin state, else None."""
+    jz, jp, _ = collective_matrices(N)
+    if is_ket:
+        def expect(op):
+            return np.vdot(state, op @ state)
+    else:
+        def expect(op):  # tr(rho op) = sum_ab rho_ab op_ba
+            return state.multiply(op.T).sum()
+    j_plus = expect(jp)  # <J+> = <Jx> + i <Jy>
+    j_z = expect(jz).real
+    theta = float(np.arctan2(abs(j_plus), j_z))
+    phi = float(np.mod(np.angle(j_plus), 2 * np.pi))
+    if phi == 2 * np.pi:  # np.mod may round a tiny negative angle up to 2 pi
+        phi = 0.0
+    css = np.zeros(state.shape[0], dtype=complex)
+    css[:N + 1] = coherent_amplitudes(N, theta, phi)
+    if is_ket:
+        fidelity = abs(np.vdot(css, state)) ** 2
+    else:
+        fidelity = abs(np.vdot(css, state @ css))
+    if fidelity > 1 - FIDELITY_ATOL:
+        return InitialState(N=N, kind="coherent", theta=theta, phi=phi)
+    return None
