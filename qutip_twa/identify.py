@@ -18,11 +18,29 @@ from .dicke import (infer_num_emitters, monomial_exponents, monomial_matrices,
                     num_dicke_states)
 from .symbols import symbol_of_coefficients
 
-__all__ = ["operator_matrix", "collective_coefficients", "collective_symbol",
+__all__ = ["canonical", "operator_matrix", "collective_coefficients", "collective_symbol",
            "jump_coefficients"]
 
 _RESIDUAL_TOL = 1e-9
 _INDEPENDENCE_TOL = 1e-10
+
+
+def canonical(x, digits=12):
+    """``x`` (real or complex) rounded to ``digits`` significant digits.
+
+    Numbers recovered by least squares carry noise in the last bits, and
+    trajectories are chaotic enough to turn that into visible differences.
+    Rounding every identified coefficient and rate makes equivalent inputs
+    (a Dicke object, its Liouvillian, H with c_ops) give bit-identical runs.
+    """
+    def one(v):
+        v = float(v)
+        if v == 0 or not np.isfinite(v):
+            return v
+        return float(np.round(v, digits - 1 - int(np.floor(np.log10(abs(v))))))
+    if np.iscomplexobj(x) or isinstance(x, complex):
+        return complex(one(np.real(x)), one(np.imag(x)))
+    return one(x)
 
 
 def operator_matrix(op, N, name):
@@ -77,8 +95,10 @@ def collective_coefficients(op, N, name, max_degree=4):
     values = np.asarray(mat[rows, cols]).ravel()
     coef, *_ = np.linalg.lstsq(design, values, rcond=None)
     total = sp.linalg.norm(mat)
-    outside = np.sqrt(max(total ** 2 - np.linalg.norm(values) ** 2, 0.0))
-    residual = np.hypot(np.linalg.norm(values - design @ coef), outside)
+    mats = dict(zip(monomial_exponents(4), monomial_matrices(N)))
+    fitted = sum((c * mats[e] for e, c in zip(exps, coef)),
+                 sp.csr_matrix(mat.shape, dtype=complex))
+    residual = sp.linalg.norm(mat - fitted)
     if residual > _RESIDUAL_TOL * max(total, 1.0):
         kind = "linear in" if max_degree == 1 else \
             f"a polynomial of degree <= {max_degree} in"
@@ -89,7 +109,7 @@ def collective_coefficients(op, N, name, max_degree=4):
             "(permutation-invariant) operators can be simulated")
     weight = np.abs(coef) * np.linalg.norm(design, axis=0)
     keep = weight > 1e-12 * max(total, 1.0)
-    return {e: c for e, c, k in zip(exps, coef, keep) if k}
+    return {e: canonical(c) for e, c, k in zip(exps, coef, keep) if k}
 
 
 def collective_symbol(op, N, name, max_degree=4):

@@ -93,15 +93,17 @@ def _commutator(M, X):
 
 def _independent(A, tol):
     """Indices of the columns of A kept by greedy Gram-Schmidt, in order."""
-    basis = np.zeros((A.shape[0], 0), dtype=complex)
+    A = np.asfortranarray(A)  # contiguous columns
+    basis = np.empty_like(A)
     keep = []
     for i in range(A.shape[1]):
         a = A[:, i].copy()
+        Q = basis[:, :len(keep)]
         for _ in range(2):  # re-orthogonalise once for stability
-            a -= basis @ (basis.conj().T @ a)
+            a -= Q @ (a.conj() @ Q).conj()
         norm = np.linalg.norm(a)
         if norm > tol:
-            basis = np.column_stack([basis, a / norm])
+            basis[:, len(keep)] = a / norm
             keep.append(i)
     return keep
 
@@ -158,6 +160,7 @@ def decompose_liouvillian(L, N=None, name="H"):
     probes, blocks, rhs = [], [], []
     for p in range(_NUM_PROBES + 1):
         X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
+        X = np.asfortranarray(X)  # so that vec(X) = X.ravel("F") is a view
         LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
         probes.append((X, LX))
         if p == _NUM_PROBES:

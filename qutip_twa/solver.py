@@ -9,7 +9,7 @@ from qutip import piqs
 from qutip.ui.progressbar import progress_bars
 
 from . import engine
-from .identify import (collective_symbol, infer_N_from_operator,
+from .identify import (canonical, collective_symbol, infer_N_from_operator,
                        jump_coefficients)
 from .liouvillian import decompose_liouvillian
 from .model import STEPS_PER_UNIT_RATE, Model, step_grid
@@ -164,7 +164,7 @@ def _check_rate(name, value):
     value = float(value)
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite rate >= 0, got {value}")
-    return value
+    return canonical(value)
 
 
 def _check_tol(target_tol, n_eops):
@@ -201,11 +201,11 @@ def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
                 raise ValueError(
                     f"the local rate {name!r} is given both by {source} and "
                     "by the keyword argument; give it once")
-            rates[name] += found[name]
+            rates[name] = canonical(rates[name] + found[name])
         for name, col in _COLLECTIVE.items():
             if found[name]:
                 row = [0.0, 0.0, 0.0]
-                row[col] = np.sqrt(found[name])
+                row[col] = canonical(np.sqrt(canonical(found[name])))
                 jumps.append(tuple(row) + (f"{source} {name}",))
 
     if isinstance(H, piqs.Dicke):
