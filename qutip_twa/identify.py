@@ -33,14 +33,15 @@ def canonical(x, digits=12):
     Rounding every identified coefficient and rate makes equivalent inputs
     (a Dicke object, its Liouvillian, H with c_ops) give bit-identical runs.
     """
-    def one(v):
-        v = float(v)
-        if v == 0 or not np.isfinite(v):
-            return v
-        return float(np.round(v, digits - 1 - int(np.floor(np.log10(abs(v))))))
+    def at(v, scale):
+        if scale == 0 or not np.isfinite(scale):
+            return float(v)
+        return float(np.round(v, digits - 1 - int(np.floor(np.log10(scale)))))
     if np.iscomplexobj(x) or isinstance(x, complex):
-        return complex(one(np.real(x)), one(np.imag(x)))
-    return one(x)
+        re, im = float(np.real(x)), float(np.imag(x))
+        scale = max(abs(re), abs(im))
+        return complex(at(re, scale), at(im, scale))
+    return at(x, abs(float(x)))
 
 
 def operator_matrix(op, N, name):

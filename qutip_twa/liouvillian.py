@@ -11,9 +11,11 @@ Notes
 PIQS builds its Lindbladian in single precision (its rates and matrix
 elements are C ``float``), so ``Dicke(N, emission=0.3).lindbladian()`` equals
 ``0.3 * Dicke(N, emission=1.0).lindbladian()`` only to about 1e-7. The fit is
-therefore accepted up to a relative residual of ``RESIDUAL_TOL = 1e-6``, rates
-come back as PIQS rounded them (0.3 -> 0.30000001192...), and coefficients
-below the noise level of the fit are set to zero.
+therefore accepted up to a relative residual of ``RESIDUAL_TOL = 1e-6``,
+coefficients below the noise level of the fit are set to zero, and rates and
+Hamiltonian coefficients are rounded to ``PIQS_DIGITS = 6`` significant digits
+(float32 carries about 7), so PIQS's 0.30000001192... comes back as 0.3 and a
+Liouvillian gives the same simulation as the ``Dicke`` object it came from.
 """
 
 from functools import lru_cache
@@ -26,6 +28,7 @@ from qutip import piqs
 
 from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
                     monomial_matrices)
+from .identify import canonical
 
 __all__ = ["RATE_NAMES", "decompose_liouvillian"]
 
@@ -36,6 +39,7 @@ _DEPENDENCE_TOL = 1e-6  # normalised column residual counted as dependent
 _NUM_PROBES = 3         # probes for the fit; one more validates it
 _SKETCH_COLUMNS = 8     # each d x d output Y is compressed to Y @ V, V d x 8
 _SEED = 12345
+PIQS_DIGITS = 6         # significant digits of recovered rates and H
 
 
 @lru_cache(maxsize=8)
@@ -230,9 +234,10 @@ def decompose_liouvillian(L, N=None, name="H"):
         elif r.real < 0:
             raise ValueError(f"{name} has a negative {key} rate "
                              f"{r.real:.6g}; PIQS rates must be nonnegative")
-        rates[key] = float(np.real(r))
+        rates[key] = canonical(float(np.real(r)), PIQS_DIGITS)
 
-    h_c = np.where(weight[:nm] > noise, h_c, 0)
+    h_c = np.array([canonical(c, PIQS_DIGITS) if w > noise else 0
+                    for c, w in zip(h_c, weight[:nm])])
     if not np.any(h_c):
         return None, rates
     H = build_h(h_c)
