@@ -64,7 +64,7 @@ def test_superradiant_laser_error_falls_with_N(laser_errors):
 
 
 # (local process, N) -> budget on <Jz>/N; method.md: dephasing 0.024 at 10
-BTC_BUDGET = {("dephasing", 10): 0.024, ("dephasing", 30): 0.010,
+BTC_BUDGET = {("dephasing", 10): 0.024, ("dephasing", 30): 0.008,
               ("emission", 10): 0.012, ("emission", 30): 0.005}
 
 
