@@ -76,8 +76,7 @@ def test_time_dependent_drive_pulse(form, ntraj):
     for k, budget in enumerate([0.008, 0.004, 0.012]):
         assert_close_to_exact(twa.expect[k] / N, twa.stderr_expect[k] / N,
                               exact.expect[k] / N, budget, f"{form} {k}")
-    assert np.min(exact.expect[0]) > -N / 2 + 1  # the pulse did excite
-    assert np.max(exact.expect[0]) > -N / 4
+    assert np.max(exact.expect[0]) > -N / 4  # the pulse did excite
 
 
 def test_function_and_string_coefficients_give_identical_runs():
