@@ -1,6 +1,7 @@
 """``twasolve``: the truncated Wigner approximation with mesolve's interface."""
 
 import time
+from math import isqrt
 
 import numba
 import numpy as np
@@ -9,6 +10,7 @@ from qutip import piqs
 from qutip.ui.progressbar import progress_bars
 
 from . import engine
+from .dicke import infer_num_emitters
 from .identify import (canonical, collective_symbol, infer_N_from_operator,
                        jump_coefficients)
 from .liouvillian import decompose_liouvillian
@@ -217,7 +219,7 @@ def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
             terms.append((H.hamiltonian, None, "H.hamiltonian"))
     elif isinstance(H, Qobj) and H.issuper:
         op, found = decompose_liouvillian(H, name="H")
-        Ns.append(("H", infer_N_from_operator(_sqrt_dim(H), "H")))
+        Ns.append(("H", infer_num_emitters(isqrt(H.shape[0]), "H")))
         add_rates(found, "the Liouvillian H")
         if op is not None:
             terms.append((op, None, "H"))
@@ -302,11 +304,6 @@ def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
         jumps=np.array(row_list, dtype=complex).reshape(-1, 1, 3),
         hamiltonian=ham)
     return model, N
-
-
-def _sqrt_dim(superop):
-    d = int(round(np.sqrt(superop.shape[0])))
-    return Qobj(np.zeros((d, d)))
 
 
 def _symbol_of_linear(coef):
