@@ -57,8 +57,7 @@ def operator_matrix(op, N, name):
         expected = f"{dim} x {dim} (N = {N})" if dim else "square"
         raise ValueError(f"{name} has shape {op.shape}, expected the PIQS "
                          f"Dicke basis {expected}")
-    return sp.csr_matrix(op.full() if op.shape[0] <= 64
-                         else op.data_as("csr_matrix"))
+    return op.to("csr").data_as("csr_matrix")
 
 
 @lru_cache(maxsize=16)
