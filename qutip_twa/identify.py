@@ -18,8 +18,8 @@ from .dicke import (infer_num_emitters, monomial_exponents, monomial_matrices,
                     num_dicke_states)
 from .symbols import symbol_of_coefficients
 
-__all__ = ["canonical", "operator_matrix", "collective_coefficients", "collective_symbol",
-           "jump_coefficients"]
+__all__ = ["canonical", "operator_matrix", "collective_coefficients",
+           "collective_symbol", "jump_coefficients"]
 
 _RESIDUAL_TOL = 1e-9
 _INDEPENDENCE_TOL = 1e-10
