@@ -9,7 +9,11 @@ is a handful of arrays (see ``Model`` in model.py):
 - the Hamiltonian symbol as monomials: ``mono_var[i]`` (up to four variable
   indices 4 m + (Sx, Sy, Sz, s), -1 for none), ``mono_coef[i]`` and
   ``mono_chan[i]``, the row of ``chan_val`` (coefficient values on the step
-  grid) that multiplies it; row 0 is the constant 1.
+  grid) that multiplies it; row 0 is the constant 1,
+- constant couplings between ensembles as a dense real symmetric matrix:
+  H_x = 1/2 sum_ij xch_mat[i, j] v[xch_var[i]] v[xch_var[j]] over variables
+  v (Sx, Sy, Sz of distinct ensembles); its gradient is one matrix-vector
+  product, O(n^2) for n coupled variables however many pairs are coupled.
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
 Heun stages; local channels' common-phase part is applied as the exact
@@ -29,7 +33,7 @@ _CHUNK = 16
 
 @nb.njit(cache=True)
 def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          var, grad):
+                          xch_var, xch_mat, var, grad):
     """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
     M = a.shape[0]
     for m in range(M):
@@ -55,6 +59,12 @@ def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
                 if other != slot:
                     prod *= var[w]
             grad[v] += prod.real
+    n = xch_var.shape[0]
+    for i in range(n):
+        acc = 0.0
+        for j in range(n):
+            acc += xch_mat[i, j] * var[xch_var[j]]
+        grad[xch_var[i]] += acc
 
 
 @nb.njit(inline="always", cache=True)
@@ -81,11 +91,12 @@ def _amplitude(rate, chi2, dchi2, s):
 
 @nb.njit(cache=True)
 def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
-               mono_coef, mono_chan, chan_val, var, grad, Da, Db, theta):
+               mono_coef, mono_chan, chan_val, xch_var, xch_mat, var, grad,
+               Da, Db, theta):
     """Heun stage: non-rotation increments Da, Db and rotation angles theta."""
     M = a.shape[0]
     _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          var, grad)
+                          xch_var, xch_mat, var, grad)
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
@@ -168,7 +179,7 @@ def _n_noises(local_rates, jumps):
 
 @nb.njit(parallel=True, cache=True)
 def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
-              mono_var, mono_coef, mono_chan, chan_val):
+              mono_var, mono_coef, mono_chan, chan_val, xch_var, xch_mat):
     """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
 
     The step k uses coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
@@ -199,15 +210,15 @@ def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
                     dW[n] = sqdt * (x + 1j * y)
                 tg = tg0 + step
                 _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps,
-                           mono_var, mono_coef, mono_chan, chan_val, var,
-                           grad, D1a, D1b, th1)
+                           mono_var, mono_coef, mono_chan, chan_val, xch_var,
+                           xch_mat, var, grad, D1a, D1b, th1)
                 for m in range(M):
                     rot = np.exp(-1j * th1[m])
                     pa[m] = (ai[m] + D1a[m]) * rot
                     pb[m] = (bi[m] + D1b[m]) * rot
                 _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates,
                            jumps, mono_var, mono_coef, mono_chan, chan_val,
-                           var, grad, D2a, D2b, th2)
+                           xch_var, xch_mat, var, grad, D2a, D2b, th2)
                 for m in range(M):
                     rot = np.exp(-0.5j * (th1[m] + th2[m]))
                     ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot

@@ -18,11 +18,21 @@ from .dicke import (infer_num_emitters, monomial_exponents, monomial_matrices,
                     num_dicke_states)
 from .symbols import symbol_of_coefficients
 
-__all__ = ["canonical", "operator_matrix", "collective_coefficients",
-           "collective_symbol", "jump_coefficients"]
+__all__ = ["canonical", "canonical_array", "operator_matrix", "collective_coefficients",
+           "collective_symbol", "jump_coefficients", "tensor_operator"]
 
 _RESIDUAL_TOL = 1e-9
 _INDEPENDENCE_TOL = 1e-10
+_GRAM_INDEPENDENCE_TOL = 1e-8  # on squared norms, where rounding is ~1e-16
+
+
+def _round_at(v, scale, digits):
+    """Round ``v`` to ``digits`` significant digits of ``scale``."""
+    v, scale = np.asarray(v, dtype=float), np.asarray(scale, dtype=float)
+    ok = (scale > 0) & np.isfinite(scale)
+    safe = np.where(ok, scale, 1.0)
+    factor = 10.0 ** (digits - 1 - np.floor(np.log10(safe)))
+    return np.where(ok, np.round(v * factor) / factor, v)
 
 
 def canonical(x, digits=12):
@@ -32,16 +42,19 @@ def canonical(x, digits=12):
     trajectories are chaotic enough to turn that into visible differences.
     Rounding every identified coefficient and rate makes equivalent inputs
     (a Dicke object, its Liouvillian, H with c_ops) give bit-identical runs.
+    A complex number is rounded at the scale of its larger part.
     """
-    def at(v, scale):
-        if scale == 0 or not np.isfinite(scale):
-            return float(v)
-        return float(np.round(v, digits - 1 - int(np.floor(np.log10(scale)))))
     if np.iscomplexobj(x) or isinstance(x, complex):
         re, im = float(np.real(x)), float(np.imag(x))
         scale = max(abs(re), abs(im))
-        return complex(at(re, scale), at(im, scale))
-    return at(x, abs(float(x)))
+        return complex(float(_round_at(re, scale, digits)),
+                       float(_round_at(im, scale, digits)))
+    return float(_round_at(x, abs(float(x)), digits))
+
+
+def canonical_array(x, digits=12):
+    """``canonical`` for a real array, element by element."""
+    return _round_at(x, np.abs(x), digits)
 
 
 def operator_matrix(op, N, name):
@@ -133,3 +146,93 @@ def jump_coefficients(op, N, name):
 def infer_N_from_operator(op, name):
     """N from the dimension of a Dicke-basis ``Qobj``."""
     return infer_num_emitters(op.shape[0], name)
+
+
+def tensor_operator(op, ensembles, name, max_degree=4):
+    """Identify a ``Qobj`` on a tensor product of Dicke bases.
+
+    The operator is projected onto products of single-ensemble monomials
+    J+^p Jz^q J-^r of total degree <= ``max_degree`` (taken greedily by
+    degree, skipping dependent ones, as for one ensemble); the residual must
+    vanish.  Inner products of products are products of single-ensemble
+    inner products, so only the operator's own nonzeros are visited.
+
+    Returns
+    -------
+    EnsembleOperator
+    """
+    from .operators import EnsembleOperator
+    N = [int(n) for n in ensembles.N]
+    dims = [num_dicke_states(n) for n in N]
+    if not isinstance(op, Qobj) or not op.isoper:
+        raise TypeError(f"{name} must be an operator Qobj on the tensor "
+                        f"product of PIQS Dicke bases {dims}")
+    if list(op.dims[0]) != dims or list(op.dims[1]) != dims:
+        raise ValueError(f"{name} has dims {op.dims}, expected {[dims, dims]}"
+                         f" for {ensembles!r} (PIQS Dicke bases)")
+    mat = op.to("csr").data_as("csr_matrix").tocoo()
+    sub_rows = np.unravel_index(mat.row, dims)
+    sub_cols = np.unravel_index(mat.col, dims)
+    exps = monomial_exponents(4)
+    dense = [[m.toarray() for m in monomial_matrices(n)] for n in N]
+    grams = [np.array([[np.vdot(a, b) for b in d] for a in d]) for d in dense]
+    candidates = [c for c in _products(len(N), len(exps))
+                  if sum(sum(exps[i]) for i in c) <= max_degree]
+    candidates.sort(key=lambda c: sum(sum(exps[i]) for i in c))
+    chosen, chol, proj = [], np.zeros((0, 0), complex), []
+    for c in candidates:
+        g = np.array([np.prod([grams[m][d[m], c[m]] for m in range(len(N))])
+                      for d in chosen], dtype=complex)
+        gcc = np.prod([grams[m][c[m], c[m]].real for m in range(len(N))])
+        if gcc == 0:
+            continue
+        x = np.linalg.solve(chol, g) if chosen else g
+        rest = gcc - np.vdot(x, x).real
+        if rest <= _GRAM_INDEPENDENCE_TOL * gcc:  # squares: cancellation
+            continue
+        chol = np.block([[chol, np.zeros((len(chosen), 1))],
+                         [x.conj()[None, :], np.sqrt(rest) * np.ones((1, 1))]])
+        values = np.ones(mat.nnz, complex)
+        for m in range(len(N)):
+            values *= dense[m][c[m]][sub_rows[m], sub_cols[m]]
+        proj.append(np.vdot(values, mat.data))
+        chosen.append(c)
+    y = np.linalg.solve(chol, np.array(proj))
+    coef = np.linalg.solve(chol.conj().T, y)
+    total = sp.linalg.norm(mat.tocsr())
+    fitted = sp.csr_matrix(mat.shape, dtype=complex)
+    terms = []
+    for c, x in zip(chosen, coef):
+        if abs(x) <= 1e-12 * max(total, 1.0):
+            continue
+        factor = sp.identity(1, dtype=complex, format="csr")
+        for m in range(len(N)):
+            factor = sp.kron(factor, monomial_matrices(N[m])[c[m]],
+                             format="csr")
+        fitted = fitted + x * factor
+        word = "".join("+" * exps[i][0] + "z" * exps[i][1] + "-" * exps[i][2]
+                       for i in c)
+        idx = [m for m in range(len(N)) for _ in range(sum(exps[c[m]]))]
+        terms.append((word, idx, canonical(complex(x))))
+    residual = sp.linalg.norm(mat.tocsr() - fitted)
+    if residual > _RESIDUAL_TOL * max(total, 1.0):
+        raise ValueError(
+            f"{name} is not a polynomial of degree <= {max_degree} in the "
+            f"collective operators Jz, J+, J- of {ensembles!r} (relative "
+            f"residual {residual / max(total, 1.0):.2e}); only operators "
+            "that are permutation invariant within each ensemble can be "
+            "simulated")
+    grouped = {}
+    for word, idx, x in terms:
+        rows, cs = grouped.setdefault(word, ([], []))
+        rows.append(idx)
+        cs.append(x)
+    return EnsembleOperator(ensembles, {
+        w: (np.array(r, np.int64).reshape(len(cs), len(w)), np.array(cs))
+        for w, (r, cs) in grouped.items()})
+
+
+def _products(M, n):
+    """All M-tuples of indices below n."""
+    return [tuple(int(i) for i in t)
+            for t in np.ndindex(*([n] * M))]

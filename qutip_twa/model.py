@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .identify import canonical
+from .symbols import add
+
 __all__ = ["Model", "step_grid"]
 
 # Heun steps per characteristic time 1/rate; see tests/test_convergence.py.
@@ -29,33 +32,64 @@ class Model:
         + gamma Sz_m, rate included.
     hamiltonian : list of (symbol, coefficient)
         ``coefficient`` is None (constant) or a callable of time.
+    exchange_var, exchange_mat : arrays, optional
+        Constant couplings between ensembles, 1/2 v^T G v over the variables
+        v = var[exchange_var] (indices 4 m + k, k in Sx, Sy, Sz), G real
+        symmetric; see engine.py.
     """
 
     n_emitters: np.ndarray
     local_rates: np.ndarray
     jumps: np.ndarray
     hamiltonian: list = field(default_factory=list)
+    exchange_var: np.ndarray = field(
+        default_factory=lambda: np.zeros(0, np.int64))
+    exchange_mat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def M(self):
         return len(self.n_emitters)
 
     def monomials(self):
-        """Arrays (mono_var, mono_coef, mono_chan) of the Hamiltonian."""
-        rows, coefs, chans = [], [], []
-        chan = 0
+        """Arrays (mono_var, mono_coef, mono_chan) of the Hamiltonian.
+
+        Constant terms are summed into one symbol, and every symbol's
+        monomials are sorted with coefficients rounded by ``canonical``, so
+        equal Hamiltonians built in different ways give identical arrays.
+        """
+        constant = add(*[(1.0, s) for s, c in self.hamiltonian if c is None])
+        parts = [(constant, 0)]
         for symbol, coefficient in self.hamiltonian:
             if coefficient is not None:
-                chan += 1
-            for key, c in symbol.items():
+                parts.append((symbol, len(parts)))
+        rows, coefs, chans = [], [], []
+        for symbol, chan in parts:
+            for key in sorted(symbol):
                 if not key:
                     continue  # constants do not move trajectories
-                rows.append(list(key) + [-1] * (4 - len(key)))
-                coefs.append(c)
-                chans.append(chan if coefficient is not None else 0)
+                rows.append([int(k) for k in key] + [-1] * (4 - len(key)))
+                coefs.append(canonical(complex(symbol[key])))
+                chans.append(chan)
         return (np.array(rows, dtype=np.int64).reshape(-1, 4),
                 np.array(coefs, dtype=np.complex128),
                 np.array(chans, dtype=np.int64))
+
+    def engine_arrays(self, grid):
+        """The model's arguments of ``engine.propagate`` on a step grid."""
+        return (self.n_emitters, self.local_rates, self.jumps,
+                *self.monomials(), self.coefficient_values(grid),
+                self.exchange_var, self.exchange_mat)
+
+    def check_hermitian(self, tlist):
+        """Raise ValueError unless the Hamiltonian symbol is real."""
+        for t in np.linspace(tlist[0], tlist[-1], 17):
+            total = add(*[(1.0 if c is None else c(t), s)
+                          for s, c in self.hamiltonian])
+            scale = max([abs(v) for v in total.values()], default=0.0)
+            worst = max([abs(v.imag) for v in total.values()], default=0.0)
+            if worst > 1e-9 * max(scale, 1.0):
+                raise ValueError(f"H is not Hermitian at t = {t:g}: its Weyl "
+                                 f"symbol has imaginary part {worst:.2e}")
 
     def coefficient_values(self, grid):
         """Rows: 1, then each time-dependent coefficient on ``grid``."""
@@ -85,6 +119,9 @@ class Model:
                 if key:
                     half = np.max([N[k // 4] for k in key]) / 2 + 1
                     freq += size * abs(c) * len(key) * half ** (len(key) - 1)
+        if len(self.exchange_var):
+            half = N[self.exchange_var // 4] / 2 + 1
+            freq += np.max(np.abs(self.exchange_mat) @ half)
         return collective + local + freq
 
 

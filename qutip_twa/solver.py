@@ -10,16 +10,19 @@ from qutip import piqs
 from qutip.ui.progressbar import progress_bars
 
 from . import engine
+from .composite import (build_composite, composite_observables,
+                        composite_state, find_ensembles)
 from .dicke import infer_num_emitters
 from .identify import (canonical, collective_symbol, infer_N_from_operator,
                        jump_coefficients)
 from .liouvillian import decompose_liouvillian
 from .model import STEPS_PER_UNIT_RATE, Model, step_grid
+from .observables import Observable
 from .result import TwaResult
 from .rng import root_key, seed_streams
 from .sample import PhaseSpaceSample
-from .states import identify_initial_state
-from .symbols import add, evaluate, phase_variables, symbol_of_coefficients
+from .states import ProductState, identify_initial_state
+from .symbols import evaluate, phase_variables, symbol_of_coefficients
 
 __all__ = ["twasolve", "DEFAULT_OPTIONS"]
 
@@ -100,11 +103,22 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     tlist = _check_tlist(tlist)
     opts = _check_options(options)
     ntraj = _check_ntraj(ntraj)
-    model, N = _build_model(H, c_ops, args, tlist, N,
-                            dict(emission=emission, dephasing=dephasing,
-                                 pumping=pumping), rho0)
-    init = identify_initial_state(rho0, N)
-    keys, evaluators, hermitian = _parse_e_ops(e_ops, N)
+    rates = dict(emission=emission, dephasing=dephasing, pumping=pumping)
+    ens = find_ensembles(H, c_ops, e_ops, rho0, N)
+    if ens is None:
+        model, N = _build_model(H, c_ops, args, tlist, N, rates, rho0)
+        init = ProductState(None, [identify_initial_state(rho0, N)])
+        keys, evaluators, hermitian = _parse_e_ops(e_ops, N)
+        sizes = {"N": N}
+    else:
+        if N is not None and N != ens:
+            raise ValueError(f"N = {N!r} disagrees with the ensembles of the "
+                             f"operators, {ens!r}; omit N or pass that "
+                             "Ensembles")
+        model = build_composite(ens, H, c_ops, rates, args, tlist)
+        init = composite_state(rho0, ens)
+        keys, evaluators, hermitian = composite_observables(e_ops, ens)
+        sizes = {"N": ens.N.tolist(), "M": ens.M}
     result = TwaResult(e_ops, {k: opts[k] for k in
                                ("keep_runs_results", "store_final_state")},
                        solver="twasolve", times=tlist, hermitian=hermitian)
@@ -112,7 +126,7 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     key, seq = root_key(seeds)
     result.add_seeds([seq])
     result.stats.update({"dt": runner.dt, "steps": int(runner.steps.sum()),
-                         "N": N})
+                         **sizes})
     runner.run(result, key, ntraj, _check_tol(target_tol, len(keys)),
                timeout)
     return result
@@ -296,13 +310,13 @@ def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
         if not op.isherm and coeff is None:
             raise ValueError(f"{name} must be Hermitian")
         ham.append((collective_symbol(op, N, name), coeff))
-    _check_hermitian_total(ham, tlist)
     model = Model(
         n_emitters=np.array([float(N)]),
         local_rates=np.array([[rates["emission"], rates["pumping"],
                                rates["dephasing"]]]),
         jumps=np.array(row_list, dtype=complex).reshape(-1, 1, 3),
         hamiltonian=ham)
+    model.check_hermitian(tlist)
     return model, N
 
 
@@ -310,17 +324,6 @@ def _symbol_of_linear(coef):
     """Symbol of coef[0] J- + coef[1] J+ + coef[2] Jz."""
     return symbol_of_coefficients({(0, 0, 1): coef[0], (1, 0, 0): coef[1],
                                    (0, 1, 0): coef[2]})
-
-
-def _check_hermitian_total(ham, tlist):
-    """The summed Hamiltonian symbol must be real at all sampled times."""
-    for t in np.linspace(tlist[0], tlist[-1], 17):
-        total = add(*[(1.0 if c is None else c(t), s) for s, c in ham])
-        scale = max([abs(v) for v in total.values()], default=0.0)
-        worst = max([abs(v.imag) for v in total.values()], default=0.0)
-        if worst > 1e-9 * max(scale, 1.0):
-            raise ValueError(f"H is not Hermitian at t = {t:g}: its Weyl "
-                             f"symbol has imaginary part {worst:.2e}")
 
 
 # -- e_ops ------------------------------------------------------------------
@@ -361,10 +364,8 @@ class _Runner:
                                   * max(model.rate_scale(tlist), 1e-300))
         self.grid, self.steps = step_grid(tlist, dt)
         self.dt = float(np.max(np.diff(self.grid), initial=dt))
-        mono = model.monomials()
-        self.arrays = (model.n_emitters, model.local_rates, model.jumps,
-                       *mono, model.coefficient_values(self.grid))
-        self.init = _initial_arrays(init, model.M)
+        self.arrays = model.engine_arrays(self.grid)
+        self.init = init.engine_arrays()
 
     def run(self, result, key, ntraj, tols, timeout):
         opts = self.opts
@@ -450,25 +451,11 @@ class _Runner:
 def _evaluate(ev, t, sample, variables, count, k):
     if isinstance(ev, dict):
         return evaluate(ev, variables)
+    if isinstance(ev, Observable):
+        return ev(variables)
     out = np.asarray(ev(t, sample))
     if out.shape != (count,):
         raise ValueError(f"e_ops callable {k} must return one value per "
                          f"trajectory (shape ({count},)), got shape "
                          f"{out.shape}")
     return out
-
-
-def _initial_arrays(init, M):
-    """Engine arrays (cum_prob, n_a, n_b, theta, phi) for M copies of init."""
-    if init.kind == "coherent":
-        cum, na, nb = np.ones((1, 1)), np.array([[init.N]]), np.zeros((1, 1))
-        theta, phi = init.theta, init.phi
-    else:
-        cum = np.cumsum(init.prob)[None, :]
-        cum[:, -1] = 1.0
-        na = np.rint(init.j + init.m)[None, :]
-        nb = np.rint(init.j - init.m)[None, :]
-        theta = phi = 0.0
-    rep = lambda x, dt: np.repeat(np.asarray(x, dtype=dt), M, axis=0)
-    return (rep(cum, float), rep(na, np.int64), rep(nb, np.int64),
-            np.full(M, float(theta)), np.full(M, float(phi)))

@@ -23,10 +23,12 @@ import qutip
 import scipy.sparse as sp
 from scipy.special import gammaln, xlogy
 
+from .identify import canonical
 from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
                     num_dicke_states)
 
-__all__ = ["InitialState", "identify_initial_state", "coherent_amplitudes"]
+__all__ = ["InitialState", "ProductState", "identify_initial_state",
+           "coherent_amplitudes"]
 
 ACCEPTED = (
     "rho0 must be a PIQS Dicke-basis state: a density matrix diagonal in the "
@@ -67,6 +69,116 @@ class InitialState:
     prob: np.ndarray = None
     theta: float = None
     phi: float = None
+
+    def to_qobj(self):
+        """The state as a PIQS Dicke-basis density matrix."""
+        dim = num_dicke_states(self.N)
+        if self.kind == "coherent":
+            psi = np.zeros(dim, dtype=complex)
+            psi[:self.N + 1] = coherent_amplitudes(self.N, self.theta,
+                                                   self.phi)
+            return qutip.ket2dm(qutip.Qobj(psi))
+        j, m = dicke_labels(self.N)
+        index = {(a, b): i for i, (a, b) in enumerate(zip(j, m))}
+        pops = np.zeros(dim)
+        for a, b, p in zip(self.j, self.m, self.prob):
+            pops[index[(a, b)]] = p
+        return qutip.Qobj(sp.diags_array(pops.astype(complex)).tocsr())
+
+    def sampling_table(self):
+        """Cumulative probabilities and Fock numbers (n_a, n_b) to sample."""
+        if self.kind == "coherent":
+            return np.ones(1), np.array([self.N]), np.zeros(1, np.int64)
+        cum = np.cumsum(self.prob)
+        cum[-1] = 1.0
+        return (cum, np.rint(self.j + self.m).astype(np.int64),
+                np.rint(self.j - self.m).astype(np.int64))
+
+
+class ProductState:
+    """A product of one initial state per ensemble.
+
+    Made by :meth:`Ensembles.ground`, :meth:`~Ensembles.excited`,
+    :meth:`~Ensembles.dicke`, :meth:`~Ensembles.css` and
+    :meth:`~Ensembles.product`, or identified from a tensor-product ``Qobj``.
+    Sampling costs nothing that grows with the emitter numbers.
+    """
+
+    def __init__(self, ensembles, states):
+        self.ensembles = ensembles
+        self.states = tuple(states)
+
+    def __repr__(self):
+        kinds = sorted({s.kind for s in self.states})
+        return f"ProductState({self.ensembles!r}, {'/'.join(kinds)})"
+
+    @classmethod
+    def dicke(cls, ensembles, j, m):
+        N = ensembles.N
+        j = _per_ensemble(j, ensembles.M, "j")
+        m = _per_ensemble(m, ensembles.M, "m")
+        states = []
+        for n, jj, mm in zip(N, j, m):
+            if not (0 <= jj <= n / 2 and (n / 2 - jj) % 1 == 0
+                    and abs(mm) <= jj and (jj - mm) % 1 == 0):
+                raise ValueError(
+                    f"no Dicke state |j={jj:g}, m={mm:g}> for N = {n}: need "
+                    "j in N/2, N/2 - 1, ..., >= 0 and m in j, j - 1, ..., -j")
+            states.append(InitialState(
+                N=int(n), kind="dicke_mixture", j=np.array([jj]),
+                m=np.array([mm]), prob=np.array([1.0])))
+        return cls(ensembles, states)
+
+    @classmethod
+    def coherent(cls, ensembles, theta, phi):
+        theta = _per_ensemble(theta, ensembles.M, "theta")
+        phi = _per_ensemble(phi, ensembles.M, "phi")
+        return cls(ensembles, [
+            InitialState(N=int(n), kind="coherent", theta=float(t),
+                         phi=float(np.mod(p, 2 * np.pi)))
+            for n, t, p in zip(ensembles.N, theta, phi)])
+
+    @classmethod
+    def from_qobjs(cls, ensembles, states):
+        if isinstance(states, qutip.Qobj) or len(states) != ensembles.M:
+            raise ValueError(f"states must be a list of {ensembles.M} PIQS "
+                             "Dicke-basis states, one per ensemble")
+        return cls(ensembles, [identify_initial_state(q, int(n))
+                               for q, n in zip(states, ensembles.N)])
+
+    def to_qobj(self):
+        """The state on the tensor product of PIQS Dicke bases."""
+        from .operators import MAX_QOBJ_DIM
+        dims = [num_dicke_states(s.N) for s in self.states]
+        if np.prod(dims, dtype=float) > MAX_QOBJ_DIM:
+            raise ValueError(f"to_qobj: the Hilbert space has dimension "
+                             f"{np.prod(dims, dtype=float):.3g} > "
+                             f"{MAX_QOBJ_DIM}")
+        parts = [s.to_qobj() for s in self.states]
+        return parts[0] if len(parts) == 1 else qutip.tensor(parts)
+
+    def engine_arrays(self):
+        """(cum_prob, n_a, n_b, theta, phi) per ensemble for the sampler."""
+        tables = [s.sampling_table() for s in self.states]
+        width = max(len(t[0]) for t in tables)
+        M = len(tables)
+        cum = np.ones((M, width))
+        n_a = np.zeros((M, width), np.int64)
+        n_b = np.zeros((M, width), np.int64)
+        for k, (c, na, nb) in enumerate(tables):
+            cum[k, :len(c)], n_a[k, :len(c)], n_b[k, :len(c)] = c, na, nb
+        angles = np.array([(s.theta, s.phi) if s.kind == "coherent"
+                           else (0.0, 0.0) for s in self.states])
+        return cum, n_a, n_b, angles[:, 0].copy(), angles[:, 1].copy()
+
+
+def _per_ensemble(value, M, name):
+    arr = np.broadcast_to(np.asarray(value, dtype=float), (M,)) \
+        if np.ndim(value) == 0 else np.asarray(value, dtype=float)
+    if arr.shape != (M,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be a finite scalar or a vector of "
+                         f"length M = {M}, got {value!r}")
+    return arr
 
 
 def coherent_amplitudes(N, theta, phi):
@@ -205,9 +317,11 @@ def _coherent(N, state, is_ket):
             return state.multiply(op.T).sum()
     j_plus = expect(jp)  # <J+> = <Jx> + i <Jy>
     j_z = expect(jz).real
-    theta = float(np.arctan2(abs(j_plus), j_z))
-    phi = float(np.mod(np.angle(j_plus), 2 * np.pi))
-    if phi == 2 * np.pi:  # np.mod may round a tiny negative angle up to 2 pi
+    # angles rounded like identified coefficients (see identify.canonical),
+    # so that a state and its density matrix give bit-identical runs
+    theta = canonical(float(np.arctan2(abs(j_plus), j_z)))
+    phi = canonical(float(np.mod(np.angle(j_plus), 2 * np.pi)))
+    if phi >= 2 * np.pi:  # np.mod may round a tiny negative angle up to 2 pi
         phi = 0.0
     css = np.zeros(state.shape[0], dtype=complex)
     css[:N + 1] = coherent_amplitudes(N, theta, phi)

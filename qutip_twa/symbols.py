@@ -17,8 +17,8 @@ from math import comb, factorial
 
 import numpy as np
 
-__all__ = ["SX", "SY", "SZ", "S", "monomial_symbol", "symbol_of_coefficients",
-           "multiply", "add", "on_ensemble", "evaluate", "phase_variables"]
+__all__ = ["SX", "SY", "SZ", "S", "word_symbol", "monomial_symbol",
+           "symbol_of_coefficients", "multiply", "add", "on_ensemble", "evaluate", "phase_variables"]
 
 SX, SY, SZ, S = 0, 1, 2, 3
 _TOL = 1e-13
@@ -118,17 +118,29 @@ def _to_real_variables(poly):
     return add(*terms)
 
 
+_LETTERS = {"+": _JP, "z": _JZ, "-": _JM}
+
+
 @lru_cache(maxsize=None)
-def _monomial_symbol_cached(p, q, r):
+def _word_symbol_cached(word):
     poly = _ONE
-    for factor in [_JP] * p + [_JZ] * q + [_JM] * r:
-        poly = _star(poly, factor)
+    for letter in word:
+        poly = _star(poly, _LETTERS[letter])
     return tuple(_to_real_variables(poly).items())
+
+
+def word_symbol(word):
+    """Weyl symbol of a product of J+, Jz, J- on ensemble 0.
+
+    ``word`` spells the product left to right with the letters ``"+"``,
+    ``"z"`` and ``"-"``; e.g. ``"-+"`` is J- J+.
+    """
+    return dict(_word_symbol_cached(word))
 
 
 def monomial_symbol(p, q, r):
     """Weyl symbol of J+^p Jz^q J-^r on ensemble 0."""
-    return dict(_monomial_symbol_cached(p, q, r))
+    return word_symbol("+" * p + "z" * q + "-" * r)
 
 
 def symbol_of_coefficients(coefficients):
