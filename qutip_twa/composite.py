@@ -13,6 +13,7 @@ from .identify import canonical, canonical_array, tensor_operator
 from .model import Model
 from .observables import Observable
 from .operators import EnsembleOperator, Ensembles
+from .separable import lower_generators
 from .states import ProductState, identify_initial_state
 
 __all__ = ["find_ensembles", "build_composite"]
@@ -131,13 +132,15 @@ def build_composite(ens, H, c_ops, rates, args, tlist):
                 (0.5j * (np.conj(c0) * lin - c0 * lin.dag()), None))
     constant = sum((op for op, c in hamiltonian if c is None),
                    start=0.0 * ens.identity())
-    exchange_var, exchange_mat, rest = _split_exchange(constant, ens)
+    separable, exchange_var, exchange_mat, rest = _split_couplings(constant,
+                                                                   ens)
     model = Model(
         n_emitters=ens.N.astype(float), local_rates=local,
         jumps=np.array(rows, dtype=complex).reshape(-1, M, 3),
         hamiltonian=[(rest.symbol(), None)]
         + [(op.symbol(), c) for op, c in hamiltonian if c is not None],
-        exchange_var=exchange_var, exchange_mat=exchange_mat)
+        exchange_var=exchange_var, exchange_mat=exchange_mat,
+        separable=separable)
     model.check_hermitian(tlist)
     return model
 
@@ -150,22 +153,27 @@ def _hamiltonian_parts(H):
     return [H]
 
 
-def _split_exchange(op, ens):
-    """Couplings J_m J_m' of distinct ensembles as a dense matrix; the rest.
+def _split_couplings(op, ens):
+    """Split constant couplings of distinct ensembles off an operator.
 
-    Returns (exchange_var, exchange_mat, remaining operator).
+    Exchange terms S+_m S-_m' whose matrix is semiseparable go to running
+    sums (separable.py); other two-ensemble products of J+, Jz, J- to a dense
+    matrix over the coupled variables (engine.py); the rest stays symbolic.
+
+    Returns (separable or None, exchange_var, exchange_mat, rest).
     """
     pairs, rest = [], {}
     for w, (idx, c) in sorted(op.terms.items()):
-        cross = (len(w) == 2) & (idx[:, 0] != idx[:, 1]) if len(w) == 2 \
-            else np.zeros(len(c), bool)
+        cross = (idx[:, 0] != idx[:, 1]) if len(w) == 2 else \
+            np.zeros(len(c), bool)
         if cross.any():
             pairs.append((w, idx[cross], c[cross]))
         if (~cross).any():
             rest[w] = (idx[~cross], c[~cross])
-    empty = (np.zeros(0, np.int64), np.zeros((0, 0)))
+    rest = EnsembleOperator(ens, rest)
+    separable, pairs = _separable_exchange(pairs, ens.M)
     if not pairs:
-        return (*empty, op)
+        return separable, np.zeros(0, np.int64), np.zeros((0, 0)), rest
     triples = []
     for w, idx, c in pairs:
         u, v = _LETTER_VECTOR[w[0]], _LETTER_VECTOR[w[1]]
@@ -178,8 +186,10 @@ def _split_exchange(op, ens):
     cols = np.concatenate([t[1] for t in triples])
     used, inverse = np.unique(np.concatenate([rows, cols]),
                               return_inverse=True)
-    if len(used) > MAX_DENSE_EXCHANGE:
-        return (*empty, op)
+    if len(used) > MAX_DENSE_EXCHANGE:  # keep them as sparse monomials
+        for w, idx, c in pairs:
+            rest = rest + EnsembleOperator(ens, {w: (idx, c)})
+        return separable, np.zeros(0, np.int64), np.zeros((0, 0)), rest
     n = len(rows)
     B = np.zeros((len(used), len(used)), dtype=complex)
     np.add.at(B, (inverse[:n], inverse[n:]),
@@ -190,8 +200,25 @@ def _split_exchange(op, ens):
         raise ValueError("H is not Hermitian: its couplings between "
                          "ensembles have an imaginary Weyl symbol "
                          f"(relative size {np.abs(G.imag).max() / scale:.2e})")
-    return used.astype(np.int64), canonical_array(G.real), \
-        EnsembleOperator(ens, rest)
+    return separable, used.astype(np.int64), canonical_array(G.real), rest
+
+
+def _separable_exchange(pairs, M):
+    """Generators of the S+_m S-_m' pairs if semiseparable; other pairs."""
+    A = np.zeros((M, M), complex)
+    others = []
+    for w, idx, c in pairs:
+        if w == "+-":
+            np.add.at(A, (idx[:, 0], idx[:, 1]), c)
+        elif w == "-+":
+            np.add.at(A, (idx[:, 1], idx[:, 0]), c)
+        else:
+            others.append((w, idx, c))
+    scale = np.abs(A).max(initial=0.0)
+    if scale == 0 or np.abs(A - A.conj().T).max() > 1e-12 * scale:
+        return None, pairs
+    generators = lower_generators(A)
+    return (None, pairs) if generators is None else (generators, others)
 
 
 def composite_state(rho0, ens):

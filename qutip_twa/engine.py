@@ -13,7 +13,10 @@ is a handful of arrays (see ``Model`` in model.py):
 - constant couplings between ensembles as a dense real symmetric matrix:
   H_x = 1/2 sum_ij xch_mat[i, j] v[xch_var[i]] v[xch_var[j]] over variables
   v (Sx, Sy, Sz of distinct ensembles); its gradient is one matrix-vector
-  product, O(n^2) for n coupled variables however many pairs are coupled.
+  product, O(n^2) for n coupled variables however many pairs are coupled,
+- semiseparable exchange sum_{m != m'} A[m, m'] S+_m S-_m' with A Hermitian
+  and A[m, m'] = sum_k sep_u[m, k] sep_v[m', k] for m > m' (separable.py):
+  two running sums, O(M r).
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
 Heun stages; local channels' common-phase part is applied as the exact
@@ -33,7 +36,7 @@ _CHUNK = 16
 
 @nb.njit(cache=True)
 def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          xch_var, xch_mat, var, grad):
+                          xch_var, xch_mat, sep_u, sep_v, var, grad):
     """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
     M = a.shape[0]
     for m in range(M):
@@ -65,6 +68,37 @@ def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
         for j in range(n):
             acc += xch_mat[i, j] * var[xch_var[j]]
         grad[xch_var[i]] += acc
+    if sep_u.shape[1]:
+        _separable_gradient(var, sep_u, sep_v, grad)
+
+
+@nb.njit(cache=True)
+def _separable_gradient(var, U, V, grad):
+    """Add the gradient of sum A[m, m'] S+_m S-_m' (see module docstring).
+
+    With y = A S-: dH/dSx_m = 2 Re y_m and dH/dSy_m = -2 Im y_m.
+    """
+    M, r = U.shape
+    lower = np.empty(M, dtype=np.complex128)
+    acc = np.zeros(r, dtype=np.complex128)
+    for m in range(M):          # y_m from m' < m: sum_k U[m,k] sum V x
+        y = 0j
+        for k in range(r):
+            y += U[m, k] * acc[k]
+        lower[m] = y
+        x = var[4 * m] - 1j * var[4 * m + 1]
+        for k in range(r):
+            acc[k] += V[m, k] * x
+    acc[:] = 0.0
+    for m in range(M - 1, -1, -1):  # m' > m: conj(V[m,k]) sum conj(U) x
+        y = lower[m]
+        for k in range(r):
+            y += np.conj(V[m, k]) * acc[k]
+        grad[4 * m] += 2.0 * y.real
+        grad[4 * m + 1] -= 2.0 * y.imag
+        x = var[4 * m] - 1j * var[4 * m + 1]
+        for k in range(r):
+            acc[k] += np.conj(U[m, k]) * x
 
 
 @nb.njit(inline="always", cache=True)
@@ -91,12 +125,12 @@ def _amplitude(rate, chi2, dchi2, s):
 
 @nb.njit(cache=True)
 def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
-               mono_coef, mono_chan, chan_val, xch_var, xch_mat, var, grad,
-               Da, Db, theta):
+               mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
+               var, grad, Da, Db, theta):
     """Heun stage: non-rotation increments Da, Db and rotation angles theta."""
     M = a.shape[0]
     _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          xch_var, xch_mat, var, grad)
+                          xch_var, xch_mat, sep_u, sep_v, var, grad)
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
@@ -179,7 +213,8 @@ def _n_noises(local_rates, jumps):
 
 @nb.njit(parallel=True, cache=True)
 def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
-              mono_var, mono_coef, mono_chan, chan_val, xch_var, xch_mat):
+              mono_var, mono_coef, mono_chan, chan_val, xch_var, xch_mat,
+              sep_u, sep_v):
     """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
 
     The step k uses coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
@@ -211,14 +246,15 @@ def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
                 tg = tg0 + step
                 _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps,
                            mono_var, mono_coef, mono_chan, chan_val, xch_var,
-                           xch_mat, var, grad, D1a, D1b, th1)
+                           xch_mat, sep_u, sep_v, var, grad, D1a, D1b, th1)
                 for m in range(M):
                     rot = np.exp(-1j * th1[m])
                     pa[m] = (ai[m] + D1a[m]) * rot
                     pb[m] = (bi[m] + D1b[m]) * rot
                 _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates,
                            jumps, mono_var, mono_coef, mono_chan, chan_val,
-                           xch_var, xch_mat, var, grad, D2a, D2b, th2)
+                           xch_var, xch_mat, sep_u, sep_v, var, grad, D2a,
+                           D2b, th2)
                 for m in range(M):
                     rot = np.exp(-0.5j * (th1[m] + th2[m]))
                     ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .identify import canonical
+from .separable import from_generators
 from .symbols import add
 
 __all__ = ["Model", "step_grid"]
@@ -36,6 +37,9 @@ class Model:
         Constant couplings between ensembles, 1/2 v^T G v over the variables
         v = var[exchange_var] (indices 4 m + k, k in Sx, Sy, Sz), G real
         symmetric; see engine.py.
+    separable : (U, V), optional
+        Exchange sum A[m, m'] S+_m S-_m' over m != m' with A Hermitian and
+        A[m, m'] = U[m] . V[m'] for m > m' (separable.py).
     """
 
     n_emitters: np.ndarray
@@ -45,6 +49,7 @@ class Model:
     exchange_var: np.ndarray = field(
         default_factory=lambda: np.zeros(0, np.int64))
     exchange_mat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    separable: tuple = None
 
     @property
     def M(self):
@@ -76,9 +81,10 @@ class Model:
 
     def engine_arrays(self, grid):
         """The model's arguments of ``engine.propagate`` on a step grid."""
+        U, V = self.separable or (np.zeros((self.M, 0), complex),) * 2
         return (self.n_emitters, self.local_rates, self.jumps,
                 *self.monomials(), self.coefficient_values(grid),
-                self.exchange_var, self.exchange_mat)
+                self.exchange_var, self.exchange_mat, U, V)
 
     def check_hermitian(self, tlist):
         """Raise ValueError unless the Hamiltonian symbol is real."""
@@ -122,6 +128,9 @@ class Model:
         if len(self.exchange_var):
             half = N[self.exchange_var // 4] / 2 + 1
             freq += np.max(np.abs(self.exchange_mat) @ half)
+        if self.separable is not None:
+            A = from_generators(*self.separable)
+            freq += 2 * np.max(np.abs(A) @ (N / 2 + 1))
         return collective + local + freq
 
 
