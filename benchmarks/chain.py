@@ -5,6 +5,10 @@ engine time per trajectory-step (one Heun step of one trajectory), measured
 on a short run after a warm-up call has compiled everything.
 
     python benchmarks/chain.py [--ntraj 256] [--steps 200] [--threads 2]
+                               [--dense]
+
+``--dense`` switches off the O(M) running sums for the exchange, to show the
+O(M^2) dense coupling matrix it replaces.
 """
 
 import argparse
@@ -13,7 +17,7 @@ import time
 import numba
 import numpy as np
 
-from qutip_twa import models, twasolve
+from qutip_twa import composite, models, twasolve
 
 
 def measure(M, N, ntraj, steps):
@@ -38,11 +42,15 @@ def main():
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10, 100, 500])
+    parser.add_argument("--dense", action="store_true")
     args = parser.parse_args()
+    if args.dense:
+        composite.lower_generators = lambda A: None
     if args.threads:
         numba.set_num_threads(args.threads)
     print(f"threads: {numba.get_num_threads()}, ntraj {args.ntraj}, "
-          f"{args.steps} steps")
+          f"{args.steps} steps, exchange: "
+          f"{'dense' if args.dense else 'running sums'}")
     print(f"{'M':>5} {'build (s)':>10} {'us / traj-step':>15} "
           f"{'us / (traj-step x M)':>21}")
     for M in args.sizes:

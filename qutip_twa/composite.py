@@ -11,7 +11,7 @@ from qutip import Qobj
 
 from .identify import canonical, canonical_array, tensor_operator
 from .model import Model
-from .observables import Observable
+from .observables import Observable, e_ops_dict
 from .operators import EnsembleOperator, Ensembles
 from .separable import lower_generators
 from .states import ProductState, identify_initial_state
@@ -48,7 +48,7 @@ def find_ensembles(H, c_ops, e_ops, rho0, N):
     ``ProductState`` or a ``Qobj`` on a tensor product of Dicke bases, or
     when ``N`` is an ``Ensembles``.
     """
-    found = []
+    found, single = [], []
     if isinstance(N, Ensembles):
         found.append(("N", N))
     for name, x in (("H", H), ("c_ops", c_ops), ("e_ops", e_ops),
@@ -56,11 +56,22 @@ def find_ensembles(H, c_ops, e_ops, rho0, N):
         for item in _items(x):
             if isinstance(item, (EnsembleOperator, ProductState)):
                 found.append((name, item.ensembles))
-            elif isinstance(item, Qobj) and not item.issuper \
-                    and len(item.dims[0]) > 1:
-                found.append((name, _ensembles_of_dims(item, name)))
+            elif isinstance(item, Qobj) and not item.issuper:
+                if len(item.dims[0]) > 1:
+                    found.append((name, _ensembles_of_dims(item, name)))
+                else:
+                    single.append((name, item.shape[0]))
     if not found:
         return None
+    tensors = [(n, e) for n, e in found if e.M > 1]
+    if tensors and single:
+        (name, ens), (other, dim) = tensors[0], single[0]
+        raise ValueError(
+            f"{name} acts on a tensor product of {ens.M} spaces (read as "
+            f"{ens!r}; an operator in piqs' uncoupled basis looks like "
+            f"this), but {other} is a single Dicke-basis object of "
+            f"dimension {dim}; give every operator and state in the PIQS "
+            "Dicke basis of one ensemble, or all on one tensor product")
     first_name, ens = found[0]
     for name, other in found[1:]:
         if other != ens:
@@ -250,14 +261,7 @@ def _product_of_qobj(rho0, ens):
 
 def composite_observables(e_ops, ens):
     """(keys, evaluators, hermitian) of composite ``e_ops``."""
-    if e_ops is None:
-        items = {}
-    elif isinstance(e_ops, dict):
-        items = e_ops
-    elif isinstance(e_ops, (list, tuple)):
-        items = dict(enumerate(e_ops))
-    else:
-        items = {0: e_ops}
+    items = e_ops_dict(e_ops)
     evaluators, hermitian = [], []
     for k, op in items.items():
         name = f"e_ops[{k!r}]"

@@ -12,11 +12,22 @@ import numpy as np
 
 from .symbols import evaluate, word_symbol
 
-__all__ = ["Observable"]
+__all__ = ["Observable", "e_ops_dict"]
 
 _LOW_RANK_MIN_M = 16     # try a low-rank factorisation from this size up
 _RANK_RTOL = 1e-13       # singular values below this (relative) are zero
 _ROWS_PER_CHUNK = 4096   # rows of 3- and 4-ensemble products per pass
+
+
+def e_ops_dict(e_ops):
+    """``e_ops`` as mesolve keys them: dict keys, list indices, or 0."""
+    if e_ops is None:
+        return {}
+    if isinstance(e_ops, dict):
+        return dict(e_ops)
+    if isinstance(e_ops, (list, tuple)):
+        return dict(enumerate(e_ops))
+    return {0: e_ops}
 
 
 class Observable:
@@ -54,7 +65,11 @@ class Observable:
 
         out = np.full(v.shape[0], self.constant, dtype=complex)
         for word, vec in self.onsite.items():
-            out += onsite(word) @ vec
+            used = np.flatnonzero(vec)
+            if word in cache or len(used) > self.M // 4:
+                out += onsite(word) @ vec
+            else:  # a few sites: evaluate the symbol there only
+                out += evaluate(word_symbol(word), v[:, used]) @ vec[used]
         for w1, w2, left, right in self.pairs:
             f2 = onsite(w2) if right is None else onsite(w2) @ right
             out += np.sum((onsite(w1) @ left) * f2, axis=1)

@@ -415,7 +415,7 @@ class EnsembleOperator:
             for row, c in zip(idx, coef):
                 factors = list(eyes)
                 for letter, m in zip(w, row):
-                    factors[m] = factors[m] @ _letter_matrix(letter, N[m])
+                    factors[m] = factors[m] @ letter_matrix(letter, N[m])
                 mat = factors[0]
                 for f in factors[1:]:
                     mat = sp.kron(mat, f, format="csr")
@@ -423,7 +423,7 @@ class EnsembleOperator:
         return qutip.Qobj(out, dims=[dims, dims])
 
 
-def _letter_matrix(letter, N):
+def letter_matrix(letter, N):
     jz, jp, jm = collective_matrices(int(N))
     return {"+": jp, "z": jz, "-": jm}[letter]
 

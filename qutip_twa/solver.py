@@ -17,7 +17,7 @@ from .identify import (canonical, collective_symbol, infer_N_from_operator,
                        jump_coefficients)
 from .liouvillian import decompose_liouvillian
 from .model import STEPS_PER_UNIT_RATE, Model, step_grid
-from .observables import Observable
+from .observables import Observable, e_ops_dict
 from .result import TwaResult
 from .rng import root_key, seed_streams
 from .sample import PhaseSpaceSample
@@ -59,17 +59,24 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         basis, a polynomial of degree <= 4 in Jz, J+, J-; or a
         time-dependent Hamiltonian in any form ``mesolve`` accepts (list
         format with function, string or array coefficients, ``QobjEvo``).
-    rho0 : :obj:`.Qobj`
+        For several ensembles: an :class:`EnsembleOperator`, a list of
+        them and ``[op, coefficient]`` pairs, or a ``Qobj`` on the tensor
+        product of PIQS Dicke bases.
+    rho0 : :obj:`.Qobj` or :class:`ProductState`
         Initial state in the Dicke basis: a density matrix diagonal in it
         (``piqs.excited``, ``ground``, ``dicke``, ``superradiant``,
         mixtures), a Dicke-state ket, or a coherent spin state
-        (``piqs.css``).
+        (``piqs.css``).  For several ensembles: a :class:`ProductState`
+        (``Ensembles.ground()``, ``excited()``, ``dicke()``, ``css()``,
+        ``product()``) or a product state on the tensor product.
     tlist : array_like
         Increasing output times; the first is the initial time.
     c_ops : list of :obj:`.Qobj`, optional
         Collective jump operators (complex combinations of J-, J+, Jz and
-        the identity) or superoperators such as ``Dicke(...).lindbladian()``.
-    e_ops : :obj:`.Qobj`, callable, list or dict of these, optional
+        the identity) or superoperators such as ``Dicke(...).lindbladian()``;
+        for several ensembles, ``EnsembleOperator``s linear in J+, Jz, J-
+        (e.g. ``ens.lowering(phases)``), one shared noise each.
+    e_ops : :obj:`.Qobj`, :class:`EnsembleOperator`, callable, list or dict
         Collective operators (degree <= 4) or functions ``f(t, sample)``
         returning one value per trajectory, where ``sample`` is a
         :class:`PhaseSpaceSample`.
@@ -90,11 +97,12 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         Stop early once every standard error is below atol + rtol |mean|.
     timeout : float, optional
         Stop after the batch that passes this many seconds.
-    emission, dephasing, pumping : float, default 0
+    emission, dephasing, pumping : float or array of M floats, default 0
         Local rates per emitter in PIQS conventions (gamma D[sigma-],
-        gamma D[sigma_z / 2], gamma D[sigma+]).
-    N : int, optional
-        Number of emitters; inferred from the Dicke-basis dimension.
+        gamma D[sigma_z / 2], gamma D[sigma+]); per ensemble for several.
+    N : int or :class:`Ensembles`, optional
+        Number of emitters; inferred from the Dicke-basis dimension or from
+        the ``Ensembles`` of the operators.
 
     Returns
     -------
@@ -329,14 +337,7 @@ def _symbol_of_linear(coef):
 # -- e_ops ------------------------------------------------------------------
 
 def _parse_e_ops(e_ops, N):
-    if e_ops is None:
-        items = {}
-    elif isinstance(e_ops, dict):
-        items = e_ops
-    elif isinstance(e_ops, (list, tuple)):
-        items = dict(enumerate(e_ops))
-    else:
-        items = {0: e_ops}
+    items = e_ops_dict(e_ops)
     evaluators, hermitian = [], []
     for k, op in items.items():
         name = f"e_ops[{k!r}]"

@@ -27,7 +27,7 @@ CASES = {
     "H of too high degree": (dict(H=JZ ** 5), ValueError, "degree <= 4"),
     "H in the uncoupled basis": (
         dict(H=piqs.jspin(3, "z", basis="uncoupled")), ValueError,
-        "H has dimension 8"),
+        "uncoupled basis"),
     "H and rho0 disagree on N": (dict(rho0=piqs.excited(5)), ValueError,
                                  "N = 6 .* rho0 implies N = 5"),
     "N keyword disagrees": (dict(N=5), ValueError, "N = 5 .* N = 6"),

@@ -12,7 +12,8 @@ from qutip import piqs
 from qutip.solver import Result
 
 from ..dicke import dicke_labels
-from ..operators import EnsembleOperator, _letter_matrix
+from ..observables import e_ops_dict
+from ..operators import EnsembleOperator, letter_matrix
 from ..states import ProductState
 from .population import population_solve
 from .two_ensembles import two_ensemble_solve
@@ -41,7 +42,7 @@ def _terms(op, name):
         for row, c in zip(idx, coef):
             mats = [None, None]
             for letter, m in zip(word, row):
-                x = _letter_matrix(letter, N[m])
+                x = letter_matrix(letter, N[m])
                 mats[m] = x if mats[m] is None else mats[m] @ x
             out.append((c, *mats))
     return out
@@ -72,7 +73,8 @@ def pair_solve(H, rho0, tlist, c_ops=None, e_ops=None, *, emission=0.0,
     """
     if not isinstance(rho0, ProductState) or rho0.ensembles != H.ensembles:
         raise TypeError("rho0 must be a ProductState of the ensembles of H")
-    keys, ops = _keyed(e_ops)
+    items = e_ops_dict(e_ops)
+    keys, ops = list(items), list(items.values())
     rates = np.stack([np.broadcast_to(np.asarray(r, float), (2,))
                       for r in (emission, pumping, dephasing)], axis=1)
     values = two_ensemble_solve(
@@ -81,16 +83,6 @@ def pair_solve(H, rho0, tlist, c_ops=None, e_ops=None, *, emission=0.0,
         rates, [s.to_qobj() for s in rho0.states], tlist,
         [_terms(op, f"e_ops[{k!r}]") for k, op in zip(keys, ops)], options)
     return _as_result(keys, values, tlist, "pair_solve")
-
-
-def _keyed(e_ops):
-    if e_ops is None:
-        return [], []
-    if isinstance(e_ops, dict):
-        return list(e_ops), list(e_ops.values())
-    if isinstance(e_ops, (list, tuple)):
-        return list(range(len(e_ops))), list(e_ops)
-    return [0], [e_ops]
 
 
 def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):

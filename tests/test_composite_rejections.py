@@ -1,0 +1,90 @@
+"""Bad composite input raises a clear, specific exception."""
+
+import numpy as np
+import pytest
+import qutip
+from qutip import piqs
+
+from qutip_twa import Ensembles, twasolve
+
+ENS = Ensembles([3, 2])
+OK = dict(H=0.5 * (ENS.jp(0) * ENS.jm(1) + ENS.jp(1) * ENS.jm(0)),
+          rho0=ENS.ground(), tlist=[0.0, 0.1], c_ops=[ENS.lowering(1.0)],
+          e_ops=[ENS.jz(0)])
+
+
+def _entangled():
+    bell = (qutip.tensor(qutip.basis(6, 0), qutip.basis(4, 0))
+            + qutip.tensor(qutip.basis(6, 1), qutip.basis(4, 1))).unit()
+    return bell.proj()
+
+
+BUILD_CASES = [
+    ("N zero", lambda: Ensembles(0), ValueError, "positive integer"),
+    ("N negative", lambda: Ensembles([2, -1]), ValueError, "positive"),
+    ("N fractional", lambda: Ensembles(2.5), ValueError, "positive integer"),
+    ("M zero", lambda: Ensembles(3, M=0), ValueError, "M must be"),
+    ("M with list", lambda: Ensembles([3], M=2), ValueError, "give M only"),
+    ("index", lambda: ENS.jp(5), ValueError, "ensemble index"),
+    ("vector length", lambda: ENS.lowering([1, 2, 3]), ValueError,
+     "length M = 2"),
+    ("exchange shape", lambda: ENS.exchange(np.ones((3, 3))), ValueError,
+     "2 x 2"),
+    ("mixed ensembles", lambda: ENS.jz(0) + Ensembles(3).jz(), ValueError,
+     "different ensembles"),
+    ("power", lambda: ENS.jz(0) ** -1, ValueError, "integer >= 0"),
+    ("dicke label", lambda: ENS.dicke(2.0, 0.0), ValueError,
+     "no Dicke state"),
+    ("css angle", lambda: ENS.css(np.nan), ValueError, "theta"),
+    ("product count", lambda: ENS.product([piqs.ground(3)]), ValueError,
+     "list of 2"),
+    ("to_qobj size", lambda: Ensembles(200, M=3).jz(0).to_qobj(), ValueError,
+     "dimension"),
+]
+
+
+@pytest.mark.parametrize("name, build, exc, match", BUILD_CASES,
+                         ids=[c[0] for c in BUILD_CASES])
+def test_builders_reject(name, build, exc, match):
+    with pytest.raises(exc, match=match):
+        build()
+
+
+SOLVE_CASES = [
+    ("quadratic c_op", dict(c_ops=[ENS.jp(0) * ENS.jm(1)]), ValueError,
+     "degree 2"),
+    ("degree 5 e_op", dict(e_ops=[ENS.jz(0) ** 5]), ValueError, "degree 5"),
+    ("non-Hermitian H", dict(H=ENS.jp(0)), ValueError, "not Hermitian"),
+    ("non-Hermitian exchange", dict(H=1j * ENS.jp(0) * ENS.jm(1)),
+     ValueError, "not Hermitian"),
+    ("rate length", dict(pumping=[1.0, 2.0, 3.0]), ValueError, "length M"),
+    ("negative rate", dict(emission=[1.0, -1.0]), ValueError, ">= 0"),
+    ("complex rate", dict(dephasing=1j), TypeError, "real rate"),
+    ("nan rate", dict(pumping=[np.nan, 0.0]), ValueError, "finite"),
+    ("entangled rho0", dict(rho0=qutip.Qobj(
+        _entangled().full(), dims=ENS.jz(0).to_qobj().dims)), ValueError,
+     "not a product"),
+    ("other ensembles", dict(rho0=Ensembles([3, 3]).ground()), ValueError,
+     "use one Ensembles"),
+    ("N disagrees", dict(N=Ensembles([3, 3])), ValueError, "use one"),
+    ("int N", dict(N=5), ValueError, "disagrees"),
+    ("Dicke H", dict(H=piqs.Dicke(3, emission=1.0)), TypeError,
+     "EnsembleOperator"),
+    ("Liouvillian c_op", dict(c_ops=[qutip.spre(ENS.jz(0).to_qobj())]),
+     TypeError, "superoperators"),
+    ("rho0 type", dict(rho0="ground"), TypeError, "ProductState"),
+    ("not collective", dict(H=qutip.tensor(  # couples j = 3/2 and 1/2
+        qutip.basis(6, 0) * qutip.basis(6, 4).dag()
+        + qutip.basis(6, 4) * qutip.basis(6, 0).dag(), qutip.qeye(4))),
+     ValueError, "not a polynomial"),
+    ("e_op type", dict(e_ops=["jz"]), TypeError, "EnsembleOperator"),
+]
+
+
+@pytest.mark.parametrize("name, change, exc, match", SOLVE_CASES,
+                         ids=[c[0] for c in SOLVE_CASES])
+def test_twasolve_rejects(name, change, exc, match):
+    kw = dict(OK, **change)
+    with pytest.raises(exc, match=match):
+        twasolve(kw.pop("H"), kw.pop("rho0"), kw.pop("tlist"), ntraj=4,
+                 **kw)
