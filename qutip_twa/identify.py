@@ -11,6 +11,7 @@ vanish to numerical precision, or the operator is rejected.
 from functools import lru_cache
 
 import numpy as np
+import scipy.linalg as sla
 import scipy.sparse as sp
 from qutip import Qobj
 
@@ -176,17 +177,19 @@ def tensor_operator(op, ensembles, name, max_degree=4):
     exps = monomial_exponents(4)
     dense = [[m.toarray() for m in monomial_matrices(n)] for n in N]
     grams = [np.array([[np.vdot(a, b) for b in d] for a in d]) for d in dense]
-    candidates = [c for c in _products(len(N), len(exps))
-                  if sum(sum(exps[i]) for i in c) <= max_degree]
-    candidates.sort(key=lambda c: sum(sum(exps[i]) for i in c))
+    degrees = [sum(e) for e in exps]
+    candidates = sorted(_products(len(N), degrees, max_degree),
+                        key=lambda c: sum(degrees[i] for i in c))
     chosen, chol, proj = [], np.zeros((0, 0), complex), []
+    picked = np.zeros((0, len(N)), np.int64)
     for c in candidates:
-        g = np.array([np.prod([grams[m][d[m], c[m]] for m in range(len(N))])
-                      for d in chosen], dtype=complex)
+        g = np.ones(len(picked), complex)
+        for m in range(len(N)):
+            g *= grams[m][picked[:, m], c[m]]
         gcc = np.prod([grams[m][c[m], c[m]].real for m in range(len(N))])
         if gcc == 0:
             continue
-        x = np.linalg.solve(chol, g) if chosen else g
+        x = sla.solve_triangular(chol, g, lower=True) if chosen else g
         rest = gcc - np.vdot(x, x).real
         if rest <= _GRAM_INDEPENDENCE_TOL * gcc:  # squares: cancellation
             continue
@@ -197,6 +200,7 @@ def tensor_operator(op, ensembles, name, max_degree=4):
             values *= dense[m][c[m]][sub_rows[m], sub_cols[m]]
         proj.append(np.vdot(values, mat.data))
         chosen.append(c)
+        picked = np.array(chosen, np.int64)
     y = np.linalg.solve(chol, np.array(proj))
     coef = np.linalg.solve(chol.conj().T, y)
     total = sp.linalg.norm(mat.tocsr())
@@ -232,7 +236,9 @@ def tensor_operator(op, ensembles, name, max_degree=4):
         for w, (r, cs) in grouped.items()})
 
 
-def _products(M, n):
-    """All M-tuples of indices below n."""
-    return [tuple(int(i) for i in t)
-            for t in np.ndindex(*([n] * M))]
+def _products(M, degrees, budget):
+    """M-tuples of monomial indices with total degree <= budget."""
+    if M == 0:
+        return [()]
+    return [(i,) + rest for i, d in enumerate(degrees) if d <= budget
+            for rest in _products(M - 1, degrees, budget - d)]

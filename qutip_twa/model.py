@@ -88,9 +88,12 @@ class Model:
 
     def check_hermitian(self, tlist):
         """Raise ValueError unless the Hamiltonian symbol is real."""
-        for t in np.linspace(tlist[0], tlist[-1], 17):
-            total = add(*[(1.0 if c is None else c(t), s)
-                          for s, c in self.hamiltonian])
+        times = np.linspace(tlist[0], tlist[-1], 17)
+        values = [None if c is None else _coefficient_row(c, times)
+                  for _, c in self.hamiltonian]
+        for i, t in enumerate(times):
+            total = add(*[(1.0 if v is None else v[i], s)
+                          for (s, _), v in zip(self.hamiltonian, values)])
             scale = max([abs(v) for v in total.values()], default=0.0)
             worst = max([abs(v.imag) for v in total.values()], default=0.0)
             if worst > 1e-9 * max(scale, 1.0):
@@ -102,8 +105,7 @@ class Model:
         rows = [np.ones(len(grid), dtype=complex)]
         for _, coefficient in self.hamiltonian:
             if coefficient is not None:
-                rows.append(np.array([coefficient(t) for t in grid],
-                                     dtype=complex))
+                rows.append(_coefficient_row(coefficient, grid))
         return np.array(rows)
 
     def rate_scale(self, tlist):
@@ -120,7 +122,7 @@ class Model:
         freq = 0.0
         for symbol, coefficient in self.hamiltonian:
             size = 1.0 if coefficient is None else \
-                np.max(np.abs([coefficient(t) for t in probe]))
+                np.max(np.abs(_coefficient_row(coefficient, probe)))
             for key, c in symbol.items():
                 if key:
                     half = np.max([N[k // 4] for k in key]) / 2 + 1
@@ -132,6 +134,18 @@ class Model:
             A = from_generators(*self.separable)
             freq += 2 * np.max(np.abs(A) @ (N / 2 + 1))
         return collective + local + freq
+
+
+def _coefficient_row(coefficient, times):
+    """Values of a time-dependent coefficient; ValueError if not finite."""
+    row = np.array([coefficient(t) for t in times], dtype=complex)
+    bad = np.flatnonzero(~np.isfinite(row))
+    if len(bad):
+        raise ValueError(
+            f"a time-dependent coefficient of H returned a non-finite value "
+            f"({row[bad[0]]}) at t = {times[bad[0]]:g}; coefficients must "
+            "be finite over tlist")
+    return row
 
 
 def step_grid(tlist, dt_max):

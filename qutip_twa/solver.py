@@ -1,6 +1,7 @@
 """``twasolve``: the truncated Wigner approximation with mesolve's interface."""
 
 import time
+import warnings
 from math import isqrt
 
 import numba
@@ -24,7 +25,8 @@ from .sample import PhaseSpaceSample
 from .states import ProductState, identify_initial_state
 from .symbols import evaluate, phase_variables, symbol_of_coefficients
 
-__all__ = ["twasolve", "DEFAULT_OPTIONS"]
+__all__ = ["twasolve", "DEFAULT_OPTIONS", "TwaFaultWarning",
+           "TwaValidityWarning"]
 
 DEFAULT_OPTIONS = {
     "progress_bar": "",
@@ -35,8 +37,25 @@ DEFAULT_OPTIONS = {
     "num_cpus": None,
     "dt": None,
     "batch_size": 8192,
+    "faults": "raise",
 }
 BLOCK = 256  # trajectories per reduction block; batches are multiples of it
+# A trajectory is faulty once non-finite or J_m > N_m/2 + J_MARGIN
+# + J_MARGIN_FRACTION N_m for some ensemble; healthy runs stay below
+# N/2 + 7 (vacuum fluctuations of the Schwinger amplitudes).
+J_MARGIN = 20.0
+J_MARGIN_FRACTION = 0.05
+# twasolve warns when more than this fraction of trajectories has J < 1.
+VALIDITY_WARNING_FRACTION = 0.1
+
+
+class TwaFaultWarning(RuntimeWarning):
+    """Some trajectories were excluded as non-finite or unphysical."""
+
+
+class TwaValidityWarning(UserWarning):
+    """Many trajectories are in deep subradiance (J < 1)."""
+
 _RATE_NAMES = ("emission", "dephasing", "pumping")
 _COLLECTIVE = {"collective_emission": 0, "collective_pumping": 1,
                "collective_dephasing": 2}
@@ -87,7 +106,12 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         ``keep_runs_results``, ``map`` ("parallel": numba threads, or
         "serial"), ``num_cpus`` (threads), ``dt`` (largest step; default
         1 / (100 x the model's rate scale)), ``batch_size`` (trajectories per
-        engine call, a multiple of 256).  Unknown keys raise ``KeyError``.
+        engine call, a multiple of 256), ``faults`` ("raise", the default:
+        a trajectory that becomes non-finite or reaches J > N/2 + 20 +
+        0.05 N raises ``FloatingPointError``; "exclude": such trajectories
+        are dropped from the averages with a ``TwaFaultWarning``, and
+        ``stats["faulty_trajectories"]`` counts them per output time).
+        Unknown keys raise ``KeyError``.
     ntraj : int, default 1000
         Number of trajectories (the maximum when ``target_tol`` is set).
     seeds : int or numpy.random.SeedSequence, optional
@@ -107,6 +131,11 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     Returns
     -------
     TwaResult
+        ``stats["end_condition"]`` says why the run stopped: "ntraj
+        reached", "target tolerance reached", "timeout" or "interrupted"
+        (KeyboardInterrupt after at least one batch: the finished batches
+        are returned).  A ``TwaValidityWarning`` is issued when more than
+        10% of trajectories have J < 1 at some output time.
     """
     tlist = _check_tlist(tlist)
     opts = _check_options(options)
@@ -160,6 +189,9 @@ def _check_options(options):
             raise KeyError(f"unknown option {k!r}; twasolve accepts "
                            f"{sorted(DEFAULT_OPTIONS)}")
         opts[k] = v
+    if opts["faults"] not in ("raise", "exclude"):
+        raise ValueError(f"options['faults'] must be 'raise' or 'exclude', "
+                         f"got {opts['faults']!r}")
     if opts["map"] not in ("parallel", "serial"):
         raise ValueError(f"options['map'] must be 'parallel' or 'serial', "
                          f"got {opts['map']!r}")
@@ -367,6 +399,10 @@ class _Runner:
         self.dt = float(np.max(np.diff(self.grid), initial=dt))
         self.arrays = model.engine_arrays(self.grid)
         self.init = init.engine_arrays()
+        N = model.n_emitters
+        self.J_limit = N / 2 + J_MARGIN + J_MARGIN_FRACTION * N
+        self.faults = np.zeros(len(tlist), dtype=np.int64)
+        self.excluded = 0
 
     def run(self, result, key, ntraj, tols, timeout):
         opts = self.opts
@@ -392,11 +428,34 @@ class _Runner:
                 if timeout is not None and time.time() - start > timeout:
                     end = "timeout"
                     break
+        except KeyboardInterrupt:
+            if result.num_trajectories == 0:
+                raise
+            end = "interrupted"  # keep the batches finished so far
         finally:
             numba.set_num_threads(threads)
             bar.finished()
         result.stats["run time"] = time.time() - start
         result.stats["end_condition"] = end
+        result.stats["faulty_trajectories"] = self.faults.copy()
+        result.stats["excluded_trajectories"] = self.excluded
+        if self.excluded:
+            warnings.warn(
+                f"{self.excluded} of {done} trajectories became non-finite "
+                "or left the physical range and were excluded from the "
+                "averages (stats['faulty_trajectories'] counts them per "
+                "output time); a smaller options['dt'] may avoid this",
+                TwaFaultWarning, stacklevel=3)
+        below = result.stats.get("fraction_J_below_1")
+        if below is not None and np.max(below) > VALIDITY_WARNING_FRACTION:
+            i = int(np.argmax(below))
+            warnings.warn(
+                f"{100 * below[i]:.0f}% of trajectories have J < 1 at t = "
+                f"{self.tlist[i]:g} (threshold "
+                f"{100 * VALIDITY_WARNING_FRACTION:.0f}%): deep subradiance, "
+                "where the TWA is unreliable; see "
+                "stats['fraction_J_below_1']", TwaValidityWarning,
+                stacklevel=3)
 
     @staticmethod
     def _converged(result, tols):
@@ -416,6 +475,7 @@ class _Runner:
         nt = len(self.tlist)
         values = np.empty((len(self.evaluators), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
+        faulty = np.zeros(count, dtype=bool)
         offset = 0
         for i, t in enumerate(self.tlist):
             if i:
@@ -423,29 +483,41 @@ class _Runner:
                 dt = (t - self.tlist[i - 1]) / n
                 engine.propagate(a, b, rng, n, dt, offset, *self.arrays)
                 offset += n
-            bad = ~(np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1))
-            if bad.any():
+            with np.errstate(all="ignore"):  # faulty ones are dropped
+                variables = phase_variables(a, b)
+                J = variables[:, 3::4] - 0.5
+                faulty |= ~np.isfinite(variables).all(axis=1) \
+                    | np.any(J > self.J_limit, axis=1)
+            self.faults[i] += faulty.sum()
+            if faulty.any() and self.opts["faults"] == "raise":
                 raise FloatingPointError(
-                    f"{bad.sum()} of {count} trajectories became non-finite "
-                    f"by t = {t:g}; try a smaller options['dt'] (now "
-                    f"{self.dt:.3g})")
+                    f"{faulty.sum()} of {count} trajectories became "
+                    f"non-finite or left the physical range (J > N/2 + "
+                    f"{J_MARGIN} + {J_MARGIN_FRACTION} N) by t = {t:g}; try "
+                    f"a smaller options['dt'] (now {self.dt:.3g}), or set "
+                    "options['faults'] = 'exclude' to drop them")
+            below[:, i] = np.min(J, axis=1) < 1.0
             sample = PhaseSpaceSample(a, b)
-            variables = phase_variables(a, b)
-            below[:, i] = np.min(variables[:, 3::4], axis=1) - 0.5 < 1.0
-            for k, ev in enumerate(self.evaluators):
-                values[k, :, i] = _evaluate(ev, t, sample, variables, count, k)
-        self._reduce(result, values, below, a, b)
+            with np.errstate(all="ignore" if faulty.any() else "warn"):
+                for k, ev in enumerate(self.evaluators):
+                    values[k, :, i] = _evaluate(ev, t, sample, variables,
+                                                count, k)
+        self.excluded += int(faulty.sum())
+        self._reduce(result, values, below, a, b, ~faulty)
 
-    def _reduce(self, result, values, below, a, b):
+    def _reduce(self, result, values, below, a, b, keep):
+        """Block sums over the kept trajectories of each 256-block."""
         count = values.shape[1]
         for lo in range(0, count, BLOCK):
-            hi = min(lo + BLOCK, count)
-            blk = values[:, lo:hi, :]
+            rows = lo + np.flatnonzero(keep[lo:lo + BLOCK])
+            if not len(rows):
+                continue
+            blk = values[:, rows, :]
             result.add_block(
-                blk.sum(axis=1), (np.abs(blk) ** 2).sum(axis=1), hi - lo,
+                blk.sum(axis=1), (np.abs(blk) ** 2).sum(axis=1), len(rows),
                 runs=blk if self.opts["keep_runs_results"] else None,
-                diagnostics={"J_below_1": below[lo:hi].sum(axis=0)},
-                final_state=({"a": a[lo:hi].copy(), "b": b[lo:hi].copy()}
+                diagnostics={"J_below_1": below[rows].sum(axis=0)},
+                final_state=({"a": a[rows], "b": b[rows]}
                              if self.opts["store_final_state"] else None))
 
 

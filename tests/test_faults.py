@@ -1,0 +1,94 @@
+"""Numerical faults, the validity warning, timeouts and interrupts."""
+
+import warnings
+
+import numpy as np
+import pytest
+from qutip import piqs
+
+from qutip_twa import twasolve
+from qutip_twa import solver
+from qutip_twa.solver import TwaFaultWarning, TwaValidityWarning
+
+N = 6
+SYSTEM = piqs.Dicke(N, collective_emission=1.0, pumping=5.0)
+TLIST = np.linspace(0, 5, 6)
+COARSE = {"dt": 0.5}  # far too large: many trajectories blow up
+
+
+def test_faults_raise_by_default():
+    with pytest.raises(FloatingPointError, match=r"smaller options\['dt'\]"):
+        twasolve(SYSTEM, piqs.excited(N), TLIST, ntraj=256, seeds=1,
+                 options=COARSE)
+
+
+def test_faults_can_be_excluded():
+    opts = dict(COARSE, faults="exclude", batch_size=512)
+    with pytest.warns(TwaFaultWarning, match="excluded"):
+        res = twasolve(SYSTEM, piqs.excited(N), TLIST, ntraj=1024, seeds=1,
+                       e_ops=[piqs.jspin(N, "z")], options=opts)
+    counts = res.stats["faulty_trajectories"]
+    assert counts[0] == 0 and np.all(np.diff(counts) >= 0)
+    assert counts[-1] == res.stats["excluded_trajectories"] > 0
+    assert res.num_trajectories == 1024 - counts[-1]
+    assert np.all(np.isfinite(res.expect[0]))
+    # the kept set, and so the result, does not depend on the batching
+    with pytest.warns(TwaFaultWarning):
+        again = twasolve(SYSTEM, piqs.excited(N), TLIST, ntraj=1024,
+                         seeds=1, e_ops=[piqs.jspin(N, "z")],
+                         options=dict(opts, batch_size=256))
+    np.testing.assert_array_equal(res.expect[0], again.expect[0])
+
+
+def test_healthy_run_has_no_faults():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 1, 5),
+                       ntraj=256, seeds=1, e_ops=[piqs.jspin(N, "z")])
+    assert res.stats["excluded_trajectories"] == 0
+    assert not res.stats["faulty_trajectories"].any()
+
+
+def test_validity_warning_in_deep_subradiance():
+    """|j=0, m=0> of two emitters: every trajectory starts with J < 1."""
+    rho = piqs.dicke(2, 0, 0)
+    with pytest.warns(TwaValidityWarning, match="J < 1"):
+        twasolve(piqs.Dicke(2, emission=1.0), rho, [0.0, 0.1], ntraj=256,
+                 seeds=1)
+
+
+def test_non_finite_coefficient_is_rejected():
+    H = [piqs.jspin(N, "z"), [piqs.jspin(N, "x"), lambda t: 1 / (t - 0.5)]]
+    with pytest.raises(ValueError, match="non-finite value"):
+        twasolve(H, piqs.excited(N), np.linspace(0, 1, 5), ntraj=4)
+
+
+def test_timeout_returns_finished_batches():
+    res = twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 0.2, 3),
+                   ntraj=1024, seeds=1, timeout=0.0,
+                   options={"batch_size": 256})
+    assert res.stats["end_condition"] == "timeout"
+    assert res.num_trajectories == 256
+
+
+def test_keyboard_interrupt_returns_finished_batches(monkeypatch):
+    calls = []
+    original = solver._Runner._batch
+
+    def interrupted(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, *args)
+
+    monkeypatch.setattr(solver._Runner, "_batch", interrupted)
+    res = twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 0.2, 3),
+                   ntraj=1024, seeds=1, e_ops=[piqs.jspin(N, "z")],
+                   options={"batch_size": 256})
+    assert res.stats["end_condition"] == "interrupted"
+    assert res.num_trajectories == 256
+    calls.clear()
+    calls.append(1)  # the next call is the second: nothing finished yet
+    with pytest.raises(KeyboardInterrupt):
+        twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 0.2, 3), ntraj=512,
+                 options={"batch_size": 256})
