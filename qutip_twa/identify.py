@@ -30,7 +30,7 @@ _GRAM_INDEPENDENCE_TOL = 1e-8  # on squared norms, where rounding is ~1e-16
 def _round_at(v, scale, digits):
     """Round ``v`` to ``digits`` significant digits of ``scale``."""
     v, scale = np.asarray(v, dtype=float), np.asarray(scale, dtype=float)
-    ok = (scale > 0) & np.isfinite(scale)
+    ok = (scale > 1e-280) & np.isfinite(scale)  # tiny: 10**k would overflow
     safe = np.where(ok, scale, 1.0)
     factor = 10.0 ** (digits - 1 - np.floor(np.log10(safe)))
     return np.where(ok, np.round(v * factor) / factor, v)

@@ -1,5 +1,6 @@
 """``twasolve``: the truncated Wigner approximation with mesolve's interface."""
 
+import contextlib
 import time
 import warnings
 from math import isqrt
@@ -393,8 +394,10 @@ class _Runner:
     def __init__(self, model, init, tlist, opts, evaluators):
         self.model, self.tlist, self.opts = model, tlist, opts
         self.evaluators = evaluators
-        dt = opts["dt"] or 1.0 / (STEPS_PER_UNIT_RATE
-                                  * max(model.rate_scale(tlist), 1e-300))
+        span = tlist[-1] - tlist[0]
+        rate = model.rate_scale(tlist)
+        dt = opts["dt"] or (1.0 / (STEPS_PER_UNIT_RATE * rate) if rate > 0
+                            else max(span, 1.0))  # nothing moves
         self.grid, self.steps = step_grid(tlist, dt)
         self.dt = float(np.max(np.diff(self.grid), initial=dt))
         self.arrays = model.engine_arrays(self.grid)
@@ -498,7 +501,9 @@ class _Runner:
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
             sample = PhaseSpaceSample(a, b)
-            with np.errstate(all="ignore" if faulty.any() else "warn"):
+            quiet = np.errstate(all="ignore") if faulty.any() else \
+                contextlib.nullcontext()
+            with quiet:
                 for k, ev in enumerate(self.evaluators):
                     values[k, :, i] = _evaluate(ev, t, sample, variables,
                                                 count, k)
