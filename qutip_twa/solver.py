@@ -137,6 +137,25 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         (KeyboardInterrupt after at least one batch: the finished batches
         are returned).  A ``TwaValidityWarning`` is issued when more than
         10% of trajectories have J < 1 at some output time.
+
+    Raises
+    ------
+    TypeError
+        An argument of the wrong kind (H, c_ops, e_ops, rho0, rates, seeds),
+        with the accepted kinds in the message.
+    ValueError
+        Inconsistent or unphysical values: dimensions that are no PIQS
+        Dicke basis or disagree on N; a non-Hermitian H; an operator that is
+        not a collective polynomial of degree <= 4 (jumps: degree 1); rates
+        that are negative or not finite; a ``tlist`` that is not increasing
+        and finite; ``ntraj`` < 1; option values; initial states without a
+        positive sampling (GHZ, superpositions, entangled ensembles); time
+        coefficients that are not finite.
+    KeyError
+        An unknown option.
+    FloatingPointError
+        With ``options["faults"] = "raise"``: trajectories became
+        non-finite or left the physical range (see ``faults``).
     """
     tlist = _check_tlist(tlist)
     opts = _check_options(options)

@@ -51,6 +51,8 @@ CASES = {
     "bad batch size": (dict(options={"batch_size": 100}), ValueError,
                        "batch_size"),
     "bad dt": (dict(options={"dt": -1.0}), ValueError, "dt"),
+    "bad faults option": (dict(options={"faults": "ignore"}), ValueError,
+                          "faults"),
     "GHZ state": (dict(rho0=piqs.ghz(N)), ValueError, "GHZ"),
     "superposition": (dict(rho0=(qutip.basis(16, 0) + qutip.basis(16, 1))
                            .unit()), ValueError, "rho0"),
