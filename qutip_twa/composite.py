@@ -9,6 +9,7 @@ import numpy as np
 import qutip
 from qutip import Qobj
 
+from .dicke import infer_num_emitters
 from .identify import canonical, canonical_array, tensor_operator
 from .model import Model
 from .observables import Observable, e_ops_dict
@@ -81,7 +82,6 @@ def find_ensembles(H, c_ops, e_ops, rho0, N):
 
 
 def _ensembles_of_dims(op, name):
-    from .dicke import infer_num_emitters
     return Ensembles([infer_num_emitters(d, f"{name} (subsystem {k})")
                       for k, d in enumerate(op.dims[0])])
 

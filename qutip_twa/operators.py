@@ -21,7 +21,7 @@ import qutip
 import scipy.sparse as sp
 
 from .dicke import collective_matrices, num_dicke_states
-from .symbols import word_symbol
+from .symbols import add, multiply, on_ensemble, word_symbol
 
 __all__ = ["Ensembles", "EnsembleOperator"]
 
@@ -382,18 +382,14 @@ class EnsembleOperator:
 
     def symbol(self):
         """The Weyl symbol as a dict (see symbols.py); use for small sums."""
-        symbol = {}
+        terms = []
         for words, idx, coef in self.factored_terms():
             for row, c in zip(idx, coef):
-                monos = [((), c)]
-                for b, m in enumerate(row):
-                    monos = [(k1 + tuple(4 * m + k for k in key), v1 * v)
-                             for k1, v1 in monos
-                             for key, v in word_symbol(words[b]).items()]
-                for key, v in monos:
-                    key = tuple(sorted(key))
-                    symbol[key] = symbol.get(key, 0.0) + v
-        return {k: v for k, v in symbol.items() if v != 0}
+                sym = {(): 1.0}
+                for word, m in zip(words, row):
+                    sym = multiply(sym, on_ensemble(word_symbol(word), int(m)))
+                terms.append((c, sym))
+        return add(*terms)
 
     # -- matrices -----------------------------------------------------------
 

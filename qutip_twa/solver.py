@@ -12,6 +12,7 @@ from qutip import piqs
 from qutip.ui.progressbar import progress_bars
 
 from . import engine
+from .checks import check_tlist
 from .composite import (build_composite, composite_observables,
                         composite_state, find_ensembles)
 from .dicke import infer_num_emitters
@@ -157,7 +158,7 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         With ``options["faults"] = "raise"``: trajectories became
         non-finite or left the physical range (see ``faults``).
     """
-    tlist = _check_tlist(tlist)
+    tlist = check_tlist(tlist)
     opts = _check_options(options)
     ntraj = _check_ntraj(ntraj)
     rates = dict(emission=emission, dephasing=dephasing, pumping=pumping)
@@ -190,17 +191,6 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
 
 
 # -- argument checks --------------------------------------------------------
-
-def _check_tlist(tlist):
-    t = np.asarray(tlist, dtype=float)
-    if t.ndim != 1 or len(t) < 1:
-        raise ValueError("tlist must be a 1d array of output times")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("tlist must be finite (no NaN or inf)")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("tlist must be strictly increasing")
-    return t
-
 
 def _check_options(options):
     opts = dict(DEFAULT_OPTIONS)

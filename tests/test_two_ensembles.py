@@ -379,7 +379,7 @@ def test_bad_rho0():
 def test_bad_tlist():
     with pytest.raises(ValueError, match="tlist must be strictly increasing"):
         _call(tlist=[0.0, 0.2, 0.1])
-    with pytest.raises(ValueError, match="tlist must be a non-empty"):
+    with pytest.raises(ValueError, match="tlist must be a 1d array"):
         _call(tlist=[])
 
 

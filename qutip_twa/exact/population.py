@@ -47,6 +47,7 @@ from numba import njit, prange
 from qutip import Qobj, QobjEvo, qdiags
 from qutip.solver import Result
 
+from ..checks import check_tlist
 from ..dicke import dicke_labels, num_dicke_states
 
 __all__ = ["population_rate_matrix", "population_solve", "PopulationResult"]
@@ -688,17 +689,6 @@ def _check_options(options):
     return opts
 
 
-def _check_tlist(tlist):
-    t = np.asarray(tlist, dtype=float)
-    if t.ndim != 1 or t.size == 0:
-        raise ValueError("tlist must be a 1d array of output times")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("tlist must be finite (no NaN or inf)")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("tlist must be strictly increasing")
-    return t
-
-
 # ---------------------------------------------------------------------------
 # Result
 # ---------------------------------------------------------------------------
@@ -858,7 +848,7 @@ def population_solve(system, rho0, tlist, e_ops=None, options=None):
     t_start = time.perf_counter()
     opts = _check_options(options)
     N, dim, rates = _read_system(system)
-    times = _check_tlist(tlist)
+    times = check_tlist(tlist)
     p0 = _initial_populations(rho0, N, dim)
 
     result = PopulationResult(e_ops, opts, N=N)

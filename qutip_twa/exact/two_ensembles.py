@@ -58,6 +58,7 @@ import scipy.sparse as sp
 from qutip import Qobj, piqs
 from scipy import integrate
 
+from ..checks import check_tlist
 from ..dicke import dicke_labels
 
 __all__ = ["two_ensemble_solve"]
@@ -345,17 +346,6 @@ def _check_rho0(rho0, spaces):
                 "density matrices are block diagonal in j")
         out.append(space.pair_values(mat))
     return out
-
-
-def _check_tlist(tlist):
-    t = np.asarray(tlist, dtype=float)
-    if t.ndim != 1 or len(t) == 0:
-        raise ValueError("tlist must be a non-empty 1-D array of times")
-    if not np.all(np.isfinite(t)):
-        raise ValueError("tlist must contain finite times")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("tlist must be strictly increasing")
-    return t
 
 
 def _check_options(options):
@@ -764,7 +754,7 @@ def two_ensemble_solve(N, hamiltonian, jumps, local_rates, rho0, tlist,
         jump_terms.append(terms)
     rates = _check_local_rates(local_rates)
     r1, r2 = _check_rho0(rho0, spaces)
-    times = _check_tlist(tlist)
+    times = check_tlist(tlist)
     if isinstance(e_ops, (str, bytes)) or not isinstance(e_ops, (list, tuple)):
         raise TypeError(
             "e_ops must be a list of operators, each a list of terms "
