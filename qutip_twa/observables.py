@@ -37,7 +37,7 @@ class Observable:
         self.M = op.ensembles.M
         self.constant = 0j
         self.onsite = {}      # word -> coefficient vector (M,)
-        self.pairs = []       # (word1, word2, left (M, r), right (r, M))
+        self.pairs = []       # (word1, word2, left, right): A = left right^T
         self.products = []    # (words, idx, coef)
         for words, idx, coef in op.factored_terms():
             if not words:
