@@ -10,7 +10,8 @@ import qutip
 from qutip import Qobj
 
 from .dicke import infer_num_emitters
-from .identify import canonical, canonical_array, tensor_operator
+from .checks import check_rate, per_ensemble
+from .identify import canonical_array, tensor_operator
 from .model import Model
 from .observables import Observable, e_ops_dict
 from .operators import EnsembleOperator, Ensembles
@@ -109,14 +110,8 @@ def _rates(value, M, name):
     if np.iscomplexobj(arr) or arr.dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a real rate or a vector of M = {M} "
                         f"real rates, got {value!r}")
-    arr = np.broadcast_to(arr.astype(float), (M,)) if arr.ndim == 0 else \
-        arr.astype(float)
-    if arr.shape != (M,):
-        raise ValueError(f"{name} must be a scalar or have length M = {M}, "
-                         f"got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{name} must be finite rates >= 0, got {value!r}")
-    return np.array([canonical(v) for v in arr])
+    return np.array([check_rate(name, v)
+                     for v in per_ensemble(arr, M, name)])
 
 
 def build_composite(ens, H, c_ops, rates, args, tlist):

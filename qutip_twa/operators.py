@@ -20,6 +20,7 @@ import numpy as np
 import qutip
 import scipy.sparse as sp
 
+from .checks import per_ensemble
 from .dicke import collective_matrices, num_dicke_states
 from .symbols import add, multiply, on_ensemble, word_symbol
 
@@ -140,16 +141,8 @@ class Ensembles:
 
     # -- vectorised sums ----------------------------------------------------
 
-    def _vector(self, c, name):
-        c = np.asarray(c, dtype=complex) if not np.isscalar(c) else \
-            np.full(self.M, complex(c))
-        if c.shape != (self.M,) or not np.all(np.isfinite(c)):
-            raise ValueError(f"{name} must be a scalar or a finite vector of "
-                             f"length M = {self.M}, got shape {c.shape}")
-        return c
-
     def _linear(self, letter, c, name):
-        c = self._vector(c, name)
+        c = per_ensemble(c, self.M, name, dtype=complex)
         keep = np.flatnonzero(c)
         return EnsembleOperator(self, {letter: (keep[:, None], c[keep])})
 
@@ -407,19 +400,27 @@ class EnsembleOperator:
                              "the operator itself")
         out = sp.csr_matrix((total, total), dtype=complex)
         eyes = [sp.identity(d, dtype=complex, format="csr") for d in dims]
-        for w, (idx, coef) in self._terms.items():
-            for row, c in zip(idx, coef):
-                factors = list(eyes)
-                for letter, m in zip(w, row):
-                    factors[m] = factors[m] @ letter_matrix(letter, N[m])
-                mat = factors[0]
-                for f in factors[1:]:
-                    mat = sp.kron(mat, f, format="csr")
-                out = out + c * mat
+        for c, factors in self.product_factors():
+            mat = sp.identity(1, dtype=complex, format="csr")
+            for f, eye in zip(factors, eyes):
+                mat = sp.kron(mat, eye if f is None else f, format="csr")
+            out = out + c * mat
         return qutip.Qobj(out, dims=[dims, dims])
 
+    def product_factors(self):
+        """Each product as ``(coefficient, factors)``, one Dicke-basis matrix
+        per ensemble (None where the product has no letter on it)."""
+        N = self.ensembles.N
+        for w, (idx, coef) in self._terms.items():
+            for row, c in zip(idx, coef):
+                factors = [None] * self.ensembles.M
+                for letter, m in zip(w, row):
+                    x = _letter_matrix(letter, N[m])
+                    factors[m] = x if factors[m] is None else factors[m] @ x
+                yield c, factors
 
-def letter_matrix(letter, N):
+
+def _letter_matrix(letter, N):
     jz, jp, jm = collective_matrices(int(N))
     return {"+": jp, "z": jz, "-": jm}[letter]
 

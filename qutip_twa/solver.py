@@ -12,7 +12,7 @@ from qutip import piqs
 from qutip.ui.progressbar import progress_bars
 
 from . import engine
-from .checks import check_tlist
+from .checks import check_rate, check_tlist
 from .composite import (build_composite, composite_observables,
                         composite_state, find_ensembles)
 from .dicke import infer_num_emitters
@@ -223,16 +223,6 @@ def _check_ntraj(ntraj):
     return int(ntraj)
 
 
-def _check_rate(name, value):
-    if isinstance(value, (complex, np.complexfloating)) \
-            or not np.isscalar(value):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite rate >= 0, got {value}")
-    return canonical(value)
-
-
 def _check_tol(target_tol, n_eops):
     if target_tol is None:
         return None
@@ -253,7 +243,7 @@ def _check_tol(target_tol, n_eops):
 # -- the system ---------------------------------------------------------------
 
 def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
-    rates = {k: _check_rate(k, v) for k, v in local_kw.items()}
+    rates = {k: check_rate(k, v) for k, v in local_kw.items()}
     terms, Ns = [], []  # Hamiltonian (Qobj or None, coefficient); known Ns
     jumps = []  # (alpha, beta, gamma, name)
     if N is not None:
@@ -276,7 +266,7 @@ def _build_model(H, c_ops, args, tlist, N, local_kw, rho0):
 
     if isinstance(H, piqs.Dicke):
         Ns.append(("H.N", int(H.N)))
-        found = {k: _check_rate(f"H.{k}", getattr(H, k))
+        found = {k: check_rate(f"H.{k}", getattr(H, k))
                  for k in _RATE_NAMES + tuple(_COLLECTIVE)}
         add_rates(found, "the Dicke object H")
         if H.hamiltonian is not None:

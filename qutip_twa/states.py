@@ -23,9 +23,10 @@ import qutip
 import scipy.sparse as sp
 from scipy.special import gammaln, xlogy
 
-from .identify import canonical
+from .checks import per_ensemble
 from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
                     num_dicke_states)
+from .identify import canonical
 
 __all__ = ["InitialState", "ProductState", "identify_initial_state",
            "coherent_amplitudes"]
@@ -115,8 +116,8 @@ class ProductState:
     @classmethod
     def dicke(cls, ensembles, j, m):
         N = ensembles.N
-        j = _per_ensemble(j, ensembles.M, "j")
-        m = _per_ensemble(m, ensembles.M, "m")
+        j = per_ensemble(j, ensembles.M, "j")
+        m = per_ensemble(m, ensembles.M, "m")
         states = []
         for n, jj, mm in zip(N, j, m):
             if not (0 <= jj <= n / 2 and (n / 2 - jj) % 1 == 0
@@ -131,8 +132,8 @@ class ProductState:
 
     @classmethod
     def coherent(cls, ensembles, theta, phi):
-        theta = _per_ensemble(theta, ensembles.M, "theta")
-        phi = _per_ensemble(phi, ensembles.M, "phi")
+        theta = per_ensemble(theta, ensembles.M, "theta")
+        phi = per_ensemble(phi, ensembles.M, "phi")
         return cls(ensembles, [
             InitialState(N=int(n), kind="coherent", theta=float(t),
                          phi=float(np.mod(p, 2 * np.pi)))
@@ -170,15 +171,6 @@ class ProductState:
         angles = np.array([(s.theta, s.phi) if s.kind == "coherent"
                            else (0.0, 0.0) for s in self.states])
         return cum, n_a, n_b, angles[:, 0].copy(), angles[:, 1].copy()
-
-
-def _per_ensemble(value, M, name):
-    arr = np.broadcast_to(np.asarray(value, dtype=float), (M,)) \
-        if np.ndim(value) == 0 else np.asarray(value, dtype=float)
-    if arr.shape != (M,) or not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be a finite scalar or a vector of "
-                         f"length M = {M}, got {value!r}")
-    return arr
 
 
 def coherent_amplitudes(N, theta, phi):

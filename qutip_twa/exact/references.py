@@ -13,7 +13,7 @@ from qutip.solver import Result
 
 from ..dicke import dicke_labels
 from ..observables import e_ops_dict
-from ..operators import EnsembleOperator, letter_matrix
+from ..operators import EnsembleOperator
 from ..states import ProductState
 from .population import population_solve
 from .two_ensembles import two_ensemble_solve
@@ -36,16 +36,7 @@ def _terms(op, name):
     if not isinstance(op, EnsembleOperator) or op.ensembles.M != 2:
         raise TypeError(f"{name} must be an EnsembleOperator of two "
                         f"ensembles, got {op!r}")
-    N = op.ensembles.N
-    out = []
-    for word, (idx, coef) in op.terms.items():
-        for row, c in zip(idx, coef):
-            mats = [None, None]
-            for letter, m in zip(word, row):
-                x = letter_matrix(letter, N[m])
-                mats[m] = x if mats[m] is None else mats[m] @ x
-            out.append((c, *mats))
-    return out
+    return [(c, *factors) for c, factors in op.product_factors()]
 
 
 def pair_solve(H, rho0, tlist, c_ops=None, e_ops=None, *, emission=0.0,
