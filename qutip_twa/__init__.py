@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from . import models
+from .comparison import Comparison, compare, plot_comparison
 from .operators import EnsembleOperator, Ensembles
 from .result import TwaResult
 from .sample import PhaseSpaceSample
@@ -10,4 +11,5 @@ from .solver import twasolve
 from .states import ProductState
 
 __all__ = ["twasolve", "TwaResult", "PhaseSpaceSample", "Ensembles",
-           "EnsembleOperator", "ProductState", "models", "__version__"]
+           "EnsembleOperator", "ProductState", "models", "compare", "plot_comparison",
+           "Comparison", "__version__"]
