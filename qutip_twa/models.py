@@ -22,7 +22,7 @@ class Chain:
     ----------
     ensembles : Ensembles
     H : EnsembleOperator
-        (Gamma/2) sum_{m,m'} sin(phi |m - m'|) J+_m J-_m' plus the drive
+        ``(Gamma/2) sum_{m,m'} sin(phi |m - m'|) J+_m J-_m'`` plus the drive
         Omega sum_m (e^{i phi m} J+_m + h.c.).
     c_ops : list of EnsembleOperator
         sqrt(Gamma/2) L_F and sqrt(Gamma/2) L_B.

@@ -184,7 +184,7 @@ class Ensembles:
         return ProductState.dicke(self, self._N / 2, self._N / 2)
 
     def dicke(self, j, m):
-        """The Dicke state |j, m> in every ensemble (scalars or vectors)."""
+        """The Dicke state ``|j, m>`` in every ensemble (scalars or vectors)."""
         from .states import ProductState
         return ProductState.dicke(self, j, m)
 

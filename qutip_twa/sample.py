@@ -18,7 +18,7 @@ class PhaseSpaceSample:
     Sx, Sy, Sz, Sp, Sm : arrays
         Classical spin components; Sp = Sx + i Sy = conj(a) b.
     s, J : arrays
-        Spin length s = (|a|^2 + |b|^2) / 2 and total spin J = s - 1/2.
+        Spin length ``s = (|a|^2 + |b|^2) / 2`` and total spin ``J = s - 1/2``.
     """
 
     def __init__(self, a, b):

@@ -120,7 +120,8 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         Root seed; trajectory i's noise depends only on it and i, so equal
         seeds give bit-identical results whatever the batching or threads.
     target_tol : float, (atol, rtol) or list of those, optional
-        Stop early once every standard error is below atol + rtol |mean|.
+        Stop early once every standard error is below
+        ``atol + rtol |mean|``.
     timeout : float, optional
         Stop after the batch that passes this many seconds.
     emission, dephasing, pumping : float or array of M floats, default 0
