@@ -27,7 +27,7 @@ def measure(M, N, ntraj, steps):
     build = time.perf_counter() - start
     tlist = np.linspace(0, 1e-3, 2)
     dt = tlist[-1] / steps
-    kw = dict(e_ops=e_ops, ntraj=ntraj, seeds=1, options={"dt": dt},
+    kw = dict(e_ops=e_ops, ntraj=ntraj, seeds=1, options={"dt": dt, "adaptive": False},
               **ch.rates)
     twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops, **kw)  # warm up
     start = time.perf_counter()

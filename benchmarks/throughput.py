@@ -38,7 +38,7 @@ def main():
     for name, system in cases(opts.N).items():
         rho0 = piqs.excited(opts.N)
         tlist = [0.0, 1.0]
-        options = {"dt": 1.0 / opts.steps}
+        options = {"dt": 1.0 / opts.steps, "adaptive": False}
         twasolve(system, rho0, tlist, ntraj=256, options=options)  # compile
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             start = time.perf_counter()

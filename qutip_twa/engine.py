@@ -28,7 +28,8 @@ import numpy as np
 
 from .rng import normal_pair, uniform
 
-__all__ = ["propagate", "sample_initial", "EMISSION", "PUMPING", "DEPHASING"]
+__all__ = ["propagate", "propagate_adaptive", "sample_initial", "EMISSION",
+           "PUMPING", "DEPHASING"]
 
 EMISSION, PUMPING, DEPHASING = 0, 1, 2
 _CHUNK = 16
@@ -133,33 +134,48 @@ def _amplitude(rate, chi2, dchi2, s):
 def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
                var, grad, Da, Db, theta):
-    """Heun stage: non-rotation increments Da, Db and rotation angles theta."""
+    """Heun stage: non-rotation increments Da, Db and rotation angles theta.
+
+    Returns the local rate of the dynamics at (a, b): the largest precession
+    frequency, plus kappa_k (2 |C_k| + kappa_k) per collective channel
+    (kappa_k its largest coefficient, C_k its symbol), plus the largest sum
+    of local rates.  At full coherence this equals ``Model.rate_scale``.
+    """
     M = a.shape[0]
     _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
                           xch_var, xch_mat, sep_u, sep_v, var, grad)
+    rate_h = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
         Da[m] = -0.5j * dt * ((gx - 1j * gy) * b[m] + (gz + gs) * a[m])
         Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
         theta[m] = 0.0
+        rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz) + abs(gs))
     # collective channels share one noise across ensembles
     K = jumps.shape[0]
+    rate_c = 0.0
     for k in range(K):
         C = 0j
         for m in range(M):
             C += jumps[k, m, 0] * a[m] * np.conj(b[m]) \
                 + jumps[k, m, 1] * np.conj(a[m]) * b[m] \
                 + jumps[k, m, 2] * 0.5 * (_norm2(a[m]) - _norm2(b[m]))
+        kappa = 0.0
         for m in range(M):
             al, be, ga = jumps[k, m, 0], jumps[k, m, 1], jumps[k, m, 2]
+            kappa = max(kappa, abs(al) + abs(be) + abs(ga))
             ac, bc = np.conj(a[m]), np.conj(b[m])
             _channel(al * bc + 0.5 * ga * ac, be * b[m] + 0.5 * ga * a[m],
                      be * ac - 0.5 * ga * bc, al * a[m] - 0.5 * ga * b[m],
                      C, dW[k], dt, 1.0, m, Da, Db)
+        rate_c += kappa * (2.0 * abs(C) + kappa)
     # local channels: three per process and ensemble
     w = K
+    rate_l = 0.0
     for m in range(M):
+        rate_l = max(rate_l, local_rates[m, 0] + local_rates[m, 1]
+                     + local_rates[m, 2])
         am, bm = a[m], b[m]
         ac, bc = np.conj(am), np.conj(bm)
         s = 0.5 * (_norm2(am) + _norm2(bm))
@@ -205,6 +221,7 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                     _channel(pa, pac, pb, pbc, k * P, dW[w], dt, k, m, Da, Db)
                     theta[m] += 0.5 * dk * (P * dW[w]).real
                 w += 1
+    return rate_h + rate_c + rate_l
 
 
 @nb.njit(cache=True)
@@ -217,54 +234,97 @@ def _n_noises(local_rates, jumps):
     return n
 
 
+@nb.njit(cache=True)
+def _work_arrays(M, n_noise):
+    """Scratch arrays of one thread: noises, variables, gradient, stages."""
+    c = np.complex128
+    return (np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
+            np.empty(M, dtype=c), np.empty(M, dtype=c), np.empty(M, dtype=c),
+            np.empty(M, dtype=c), np.empty(M), np.empty(M),
+            np.empty(M, dtype=c), np.empty(M, dtype=c))
+
+
+@nb.njit(cache=True)
+def _heun_step(ai, bi, st, dt, tg, work, model):
+    """One Stratonovich Heun step of one trajectory, in place.
+
+    ``model`` is the tuple of engine arrays (n_emitters ... sep_v); the
+    step uses coefficient columns tg (start) and tg + 1 (end).  Returns the
+    local rate (see ``_increment``) at the predictor point.
+    """
+    dW, var, grad, D1a, D1b, D2a, D2b, th1, th2, pa, pb = work
+    M = ai.shape[0]
+    sqdt = np.sqrt(dt)
+    for n in range(dW.shape[0]):
+        x, y = normal_pair(st)
+        dW[n] = sqdt * (x + 1j * y)
+    _increment(ai, bi, tg, dt, dW, *model, var, grad, D1a, D1b, th1)
+    for m in range(M):
+        rot = np.exp(-1j * th1[m])
+        pa[m] = (ai[m] + D1a[m]) * rot
+        pb[m] = (bi[m] + D1b[m]) * rot
+    rate = _increment(pa, pb, tg + 1, dt, dW, *model, var, grad, D2a, D2b,
+                      th2)
+    for m in range(M):
+        rot = np.exp(-0.5j * (th1[m] + th2[m]))
+        ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
+        bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
+    return rate
+
+
 @nb.njit(parallel=True, cache=True)
-def propagate(a, b, rng, n_steps, dt, tg0, n_emitters, local_rates, jumps,
-              mono_var, mono_coef, mono_chan, chan_val, xch_var, xch_mat,
-              sep_u, sep_v):
+def propagate(a, b, rng, n_steps, dt, tg0, *model):
     """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
 
-    The step k uses coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
+    ``model``: n_emitters, local_rates, jumps, mono_var, mono_coef,
+    mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v.  The step k uses
+    coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
     """
     ntraj, M = a.shape
-    n_noise = _n_noises(local_rates, jumps)
-    sqdt = np.sqrt(dt)
+    n_noise = _n_noises(model[1], model[2])
     n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
-        dW = np.empty(n_noise, dtype=np.complex128)
-        var = np.empty(4 * M)
-        grad = np.empty(4 * M)
-        D1a = np.empty(M, dtype=np.complex128)
-        D1b = np.empty(M, dtype=np.complex128)
-        D2a = np.empty(M, dtype=np.complex128)
-        D2b = np.empty(M, dtype=np.complex128)
-        th1 = np.empty(M)
-        th2 = np.empty(M)
-        pa = np.empty(M, dtype=np.complex128)
-        pb = np.empty(M, dtype=np.complex128)
+        work = _work_arrays(M, n_noise)
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
-            st = rng[i]
-            ai = a[i]
-            bi = b[i]
             for step in range(n_steps):
-                for n in range(n_noise):
-                    x, y = normal_pair(st)
-                    dW[n] = sqdt * (x + 1j * y)
-                tg = tg0 + step
-                _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps,
-                           mono_var, mono_coef, mono_chan, chan_val, xch_var,
-                           xch_mat, sep_u, sep_v, var, grad, D1a, D1b, th1)
-                for m in range(M):
-                    rot = np.exp(-1j * th1[m])
-                    pa[m] = (ai[m] + D1a[m]) * rot
-                    pb[m] = (bi[m] + D1b[m]) * rot
-                _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates,
-                           jumps, mono_var, mono_coef, mono_chan, chan_val,
-                           xch_var, xch_mat, sep_u, sep_v, var, grad, D2a,
-                           D2b, th2)
-                for m in range(M):
-                    rot = np.exp(-0.5j * (th1[m] + th2[m]))
-                    ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
-                    bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
+                _heun_step(a[i], b[i], rng[i], dt, tg0 + step, work, model)
+
+
+@nb.njit(parallel=True, cache=True)
+def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
+                       *model):
+    """Advance every trajectory by the time ``span``, each with its own steps.
+
+    Each step is ``min(dt_max, 1 / (steps_per_rate * r))``, r the local rate
+    of the trajectory (``_increment``) at the previous step's predictor
+    point, kept in ``rate[i]`` between calls (negative: not known yet); the
+    last step is shortened to end at ``span``.  The step depends only on
+    the trajectory's past, so the Heun scheme stays a Stratonovich scheme.
+    ``steps[i]`` counts the steps.  The model must be time-independent (its
+    coefficient columns 0 and 1 are used).
+    """
+    ntraj, M = a.shape
+    n_noise = _n_noises(model[1], model[2])
+    n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
+    for c in nb.prange(n_chunks):
+        work = _work_arrays(M, n_noise)
+        for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
+            if rate[i] < 0.0:
+                work[0][:] = 0.0
+                rate[i] = _increment(a[i], b[i], 0, 0.0, work[0], *model,
+                                     *work[1:5], work[7])
+            t = 0.0
+            last = False
+            while not last:
+                dt = dt_max
+                if rate[i] > 0.0:
+                    dt = min(dt, 1.0 / (steps_per_rate * rate[i]))
+                last = t + dt >= span * (1.0 - 1e-12)
+                if last:
+                    dt = span - t
+                rate[i] = _heun_step(a[i], b[i], rng[i], dt, 0, work, model)
+                steps[i] += 1
+                t += dt
 
 
 @nb.njit(inline="always", cache=True)

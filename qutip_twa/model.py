@@ -55,6 +55,11 @@ class Model:
     def M(self):
         return len(self.n_emitters)
 
+    @property
+    def time_independent(self):
+        """True when no Hamiltonian term has a time coefficient."""
+        return all(c is None for _, c in self.hamiltonian)
+
     def monomials(self):
         """Arrays (mono_var, mono_coef, mono_chan) of the Hamiltonian.
 

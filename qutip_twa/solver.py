@@ -38,6 +38,8 @@ DEFAULT_OPTIONS = {
     "map": "parallel",
     "num_cpus": None,
     "dt": None,
+    "adaptive": True,
+    "steps_per_rate": STEPS_PER_UNIT_RATE,
     "batch_size": 8192,
     "faults": "raise",
 }
@@ -106,8 +108,12 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     options : dict, optional
         ``progress_bar``, ``progress_kwargs``, ``store_final_state``,
         ``keep_runs_results``, ``map`` ("parallel": numba threads, or
-        "serial"), ``num_cpus`` (threads), ``dt`` (largest step; default
-        1 / (100 x the model's rate scale)), ``batch_size`` (trajectories per
+        "serial"), ``num_cpus`` (threads), ``adaptive`` (default True: each
+        trajectory takes steps of 1 / (``steps_per_rate`` x its local rate
+        of change), see the theory page; False, or a time-dependent H:
+        fixed steps of 1 / (``steps_per_rate`` x the model's worst-case
+        rate)), ``steps_per_rate`` (default 100), ``dt`` (largest step;
+        with ``adaptive=False`` the step), ``batch_size`` (trajectories per
         engine call, a multiple of 256), ``faults`` ("raise", the default:
         a trajectory that becomes non-finite or reaches J > N/2 + 20 +
         0.05 N raises ``FloatingPointError``; "exclude": such trajectories
@@ -184,7 +190,7 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     runner = _Runner(model, init, tlist, opts, evaluators)
     key, seq = root_key(seeds)
     result.add_seeds([seq])
-    result.stats.update({"dt": runner.dt, "steps": int(runner.steps.sum()),
+    result.stats.update({"adaptive": runner.adaptive, "dt": runner.dt,
                          **sizes})
     runner.run(result, key, ntraj, _check_tol(target_tol, len(keys)),
                timeout)
@@ -210,10 +216,16 @@ def _check_options(options):
     if not isinstance(bs, (int, np.integer)) or bs < BLOCK or bs % BLOCK:
         raise ValueError(f"options['batch_size'] must be a positive multiple "
                          f"of {BLOCK}, got {bs!r}")
-    if opts["dt"] is not None and not (np.isfinite(opts["dt"])
-                                       and opts["dt"] > 0):
-        raise ValueError(f"options['dt'] must be a positive number, got "
-                         f"{opts['dt']!r}")
+    for name in ("dt", "steps_per_rate"):
+        value = opts[name]
+        if (value is not None or name != "dt") and not (
+                isinstance(value, (int, float, np.integer, np.floating))
+                and np.isfinite(value) and value > 0):
+            raise ValueError(f"options[{name!r}] must be a positive number, "
+                             f"got {value!r}")
+    if not isinstance(opts["adaptive"], (bool, np.bool_)):
+        raise TypeError(f"options['adaptive'] must be True or False, got "
+                        f"{opts['adaptive']!r}")
     return opts
 
 
@@ -394,13 +406,19 @@ class _Runner:
     def __init__(self, model, init, tlist, opts, evaluators):
         self.model, self.tlist, self.opts = model, tlist, opts
         self.evaluators = evaluators
-        span = tlist[-1] - tlist[0]
-        rate = model.rate_scale(tlist)
-        dt = opts["dt"] or (1.0 / (STEPS_PER_UNIT_RATE * rate) if rate > 0
-                            else max(span, 1.0))  # nothing moves
-        self.grid, self.steps = step_grid(tlist, dt)
-        self.dt = float(np.max(np.diff(self.grid), initial=dt))
-        self.arrays = model.engine_arrays(self.grid)
+        self.adaptive = bool(opts["adaptive"]) and model.time_independent
+        if self.adaptive:
+            self.dt = None
+            self.arrays = model.engine_arrays(tlist[:1].repeat(2))
+        else:
+            span = tlist[-1] - tlist[0]
+            rate = model.rate_scale(tlist)
+            dt = opts["dt"] or (1.0 / (opts["steps_per_rate"] * rate)
+                                if rate > 0 else max(span, 1.0))
+            self.grid, self.steps = step_grid(tlist, dt)
+            self.dt = float(np.max(np.diff(self.grid), initial=dt))
+            self.arrays = model.engine_arrays(self.grid)
+        self.total_steps = 0
         self.init = init.engine_arrays()
         N = model.n_emitters
         self.J_limit = N / 2 + J_MARGIN + J_MARGIN_FRACTION * N
@@ -440,6 +458,7 @@ class _Runner:
             bar.finished()
         result.stats["run time"] = time.time() - start
         result.stats["end_condition"] = end
+        result.stats["steps"] = self.total_steps / max(done, 1)
         result.stats["faulty_trajectories"] = self.faults.copy()
         result.stats["excluded_trajectories"] = self.excluded
         if self.excluded:
@@ -447,7 +466,7 @@ class _Runner:
                 f"{self.excluded} of {done} trajectories became non-finite "
                 "or left the physical range and were excluded from the "
                 "averages (stats['faulty_trajectories'] counts them per "
-                "output time); a smaller options['dt'] may avoid this",
+                f"output time); {self._step_hint()} may avoid this",
                 TwaFaultWarning, stacklevel=3)
         below = result.stats.get("fraction_J_below_1")
         if below is not None and np.max(below) > VALIDITY_WARNING_FRACTION:
@@ -459,6 +478,12 @@ class _Runner:
                 "where the TWA is unreliable; see "
                 "stats['fraction_J_below_1']", TwaValidityWarning,
                 stacklevel=3)
+
+    def _step_hint(self):
+        if self.adaptive:
+            return (f"a larger options['steps_per_rate'] (now "
+                    f"{self.opts['steps_per_rate']:g})")
+        return f"a smaller options['dt'] (now {self.dt:.3g})"
 
     @staticmethod
     def _converged(result, tols):
@@ -479,13 +504,9 @@ class _Runner:
         values = np.empty((len(self.evaluators), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
         faulty = np.zeros(count, dtype=bool)
-        offset = 0
         for i, t in enumerate(self.tlist):
             if i:
-                n = self.steps[i - 1]
-                dt = (t - self.tlist[i - 1]) / n
-                engine.propagate(a, b, rng, n, dt, offset, *self.arrays)
-                offset += n
+                self._propagate(a, b, rng, i)
             with np.errstate(all="ignore"):  # faulty ones are dropped
                 variables = phase_variables(a, b)
                 J = variables[:, 3::4] - 0.5
@@ -497,7 +518,7 @@ class _Runner:
                     f"{faulty.sum()} of {count} trajectories became "
                     f"non-finite or left the physical range (J > N/2 + "
                     f"{J_MARGIN} + {J_MARGIN_FRACTION} N) by t = {t:g}; try "
-                    f"a smaller options['dt'] (now {self.dt:.3g}), or set "
+                    f"{self._step_hint()}, or set "
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
             sample = PhaseSpaceSample(a, b)
@@ -509,6 +530,25 @@ class _Runner:
                                                 count, k)
         self.excluded += int(faulty.sum())
         self._reduce(result, values, below, a, b, ~faulty)
+
+    def _propagate(self, a, b, rng, i):
+        """Advance a batch from output time i - 1 to i."""
+        span = self.tlist[i] - self.tlist[i - 1]
+        if self.adaptive:
+            if i == 1:
+                self._rate = np.full(len(a), -1.0)
+                self._steps = np.zeros(len(a), dtype=np.int64)
+            engine.propagate_adaptive(
+                a, b, rng, span, self.opts["dt"] or np.inf,
+                float(self.opts["steps_per_rate"]), self._rate, self._steps,
+                *self.arrays)
+            if i == len(self.tlist) - 1:
+                self.total_steps += int(self._steps.sum())
+        else:
+            n = self.steps[i - 1]
+            offset = int(self.steps[:i - 1].sum())
+            engine.propagate(a, b, rng, n, span / n, offset, *self.arrays)
+            self.total_steps += n * len(a)
 
     def _reduce(self, result, values, below, a, b, keep):
         """Block sums over the kept trajectories of each 256-block."""

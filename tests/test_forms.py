@@ -41,11 +41,18 @@ H_FORMS = {
     "H and a Dicke lindbladian in c_ops": lambda: solve(
         H, c_ops=[piqs.Dicke(N, **RATES).lindbladian()]),
     "QobjEvo": lambda: solve(qutip.QobjEvo(H), c_ops=[JM], **local_kw()),
+}
+
+# Time-dependent coefficients are tabulated on the fixed step grid, so these
+# forms equal the constant model run with fixed steps.
+FIXED = {"adaptive": False}
+TIME_DEPENDENT_FORMS = {
     "list with function coefficient": lambda: solve(
         [[H, lambda t, args: args["one"]]], c_ops=[JM], args={"one": 1.0},
-        **local_kw()),
+        options=FIXED, **local_kw()),
     "list with array coefficient": lambda: solve(
-        [[H, np.ones(len(TLIST))]], c_ops=[JM], **local_kw()),
+        [[H, np.ones(len(TLIST))]], c_ops=[JM], options=FIXED,
+        **local_kw()),
 }
 
 
@@ -53,6 +60,16 @@ H_FORMS = {
 def test_forms_of_the_system_agree(form, reference):
     np.testing.assert_allclose(np.array(H_FORMS[form]().expect), reference,
                                rtol=1e-7, atol=1e-7 * N ** 2)
+
+
+@pytest.mark.parametrize("form", list(TIME_DEPENDENT_FORMS))
+def test_time_dependent_forms_agree_with_fixed_steps(form):
+    result = TIME_DEPENDENT_FORMS[form]()
+    assert not result.stats["adaptive"]
+    reference = solve(piqs.Dicke(N, hamiltonian=H, **RATES), options=FIXED)
+    np.testing.assert_allclose(np.array(result.expect),
+                               np.array(reference.expect), rtol=1e-7,
+                               atol=1e-7 * N ** 2)
 
 
 # Same model, but floating-point sums in another order or noise multiplied
