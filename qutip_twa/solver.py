@@ -7,11 +7,13 @@ from math import isqrt
 
 import numba
 import numpy as np
+import qutip
 from qutip import Qobj, QobjEvo
 from qutip import piqs
+from qutip.solver.parallel import loky_pmap, mpi_pmap
 from qutip.ui.progressbar import progress_bars
 
-from . import engine
+from .batches import BLOCK, BatchJob, fault_limit
 from .checks import check_rate, check_tlist
 from .composite import (build_composite, composite_observables,
                         composite_state, find_ensembles)
@@ -20,12 +22,11 @@ from .identify import (canonical, collective_symbol, infer_N_from_operator,
                        jump_coefficients)
 from .liouvillian import decompose_liouvillian
 from .model import STEPS_PER_UNIT_RATE, Model, step_grid
-from .observables import Observable, e_ops_dict
+from .observables import e_ops_dict
 from .result import TwaResult
-from .rng import root_key, seed_streams
-from .sample import PhaseSpaceSample
+from .rng import root_key
 from .states import ProductState, identify_initial_state
-from .symbols import evaluate, phase_variables, symbol_of_coefficients
+from .symbols import symbol_of_coefficients
 
 __all__ = ["twasolve", "DEFAULT_OPTIONS", "TwaFaultWarning",
            "TwaValidityWarning"]
@@ -37,18 +38,16 @@ DEFAULT_OPTIONS = {
     "keep_runs_results": False,
     "map": "parallel",
     "num_cpus": None,
+    "threads_per_worker": 1,
+    "mpi_options": {},
     "dt": None,
     "adaptive": True,
     "steps_per_rate": STEPS_PER_UNIT_RATE,
     "batch_size": 8192,
     "faults": "raise",
 }
-BLOCK = 256  # trajectories per reduction block; batches are multiples of it
-# A trajectory is faulty once non-finite or J_m > N_m/2 + J_MARGIN
-# + J_MARGIN_FRACTION N_m for some ensemble; healthy runs stay below
-# N/2 + 7 (vacuum fluctuations of the Schwinger amplitudes).
-J_MARGIN = 20.0
-J_MARGIN_FRACTION = 0.05
+# Maps that spread batches over processes (QuTiP's), by option name.
+PROCESS_MAPS = {"loky": loky_pmap, "mpi": mpi_pmap}
 # twasolve warns when more than this fraction of trajectories has J < 1.
 VALIDITY_WARNING_FRACTION = 0.1
 
@@ -107,8 +106,14 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         Arguments of time-dependent coefficients, as in ``mesolve``.
     options : dict, optional
         ``progress_bar``, ``progress_kwargs``, ``store_final_state``,
-        ``keep_runs_results``, ``map`` ("parallel": numba threads, or
-        "serial"), ``num_cpus`` (threads), ``adaptive`` (default True: each
+        ``keep_runs_results``, ``map`` ("parallel", the default: numba
+        threads in this process; "serial": one thread; "loky" or "mpi":
+        batches of trajectories spread over worker processes by QuTiP's
+        ``loky_pmap`` or ``mpi_pmap``, the latter through
+        ``mpi4py.futures``, for clusters), ``num_cpus`` (threads, or worker
+        processes for "loky" and "mpi"), ``threads_per_worker`` (numba
+        threads in each worker process, default 1), ``mpi_options``
+        (arguments of ``MPIPoolExecutor``), ``adaptive`` (default True: each
         trajectory takes steps of 1 / (``steps_per_rate`` x its local rate
         of change), see the theory page; False, or a time-dependent H:
         fixed steps of 1 / (``steps_per_rate`` x the model's worst-case
@@ -187,13 +192,12 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     result = TwaResult(e_ops, {k: opts[k] for k in
                                ("keep_runs_results", "store_final_state")},
                        solver="twasolve", times=tlist, hermitian=hermitian)
-    runner = _Runner(model, init, tlist, opts, evaluators)
     key, seq = root_key(seeds)
+    runner = _Runner(model, init, tlist, opts, evaluators, key)
     result.add_seeds([seq])
     result.stats.update({"adaptive": runner.adaptive, "dt": runner.dt,
                          **sizes})
-    runner.run(result, key, ntraj, _check_tol(target_tol, len(keys)),
-               timeout)
+    runner.run(result, ntraj, _check_tol(target_tol, len(keys)), timeout)
     return result
 
 
@@ -209,9 +213,21 @@ def _check_options(options):
     if opts["faults"] not in ("raise", "exclude"):
         raise ValueError(f"options['faults'] must be 'raise' or 'exclude', "
                          f"got {opts['faults']!r}")
-    if opts["map"] not in ("parallel", "serial"):
-        raise ValueError(f"options['map'] must be 'parallel' or 'serial', "
-                         f"got {opts['map']!r}")
+    maps = ("parallel", "serial", *PROCESS_MAPS)
+    if opts["map"] not in maps:
+        raise ValueError(f"options['map'] must be one of {maps}, got "
+                         f"{opts['map']!r}")
+    for name in ("num_cpus", "threads_per_worker"):
+        value = opts[name]
+        if (value is not None or name != "num_cpus") and not (
+                isinstance(value, (int, np.integer))
+                and not isinstance(value, bool) and value >= 1):
+            raise ValueError(f"options[{name!r}] must be a positive integer, "
+                             f"got {value!r}")
+    if not isinstance(opts["mpi_options"], dict):
+        raise TypeError(f"options['mpi_options'] must be a dict of "
+                        "MPIPoolExecutor arguments, got "
+                        f"{type(opts['mpi_options']).__name__}")
     bs = opts["batch_size"]
     if not isinstance(bs, (int, np.integer)) or bs < BLOCK or bs % BLOCK:
         raise ValueError(f"options['batch_size'] must be a positive multiple "
@@ -401,36 +417,61 @@ def _parse_e_ops(e_ops, N):
 # -- running ------------------------------------------------------------------
 
 class _Runner:
-    """Runs batches of trajectories and feeds block sums to the result."""
+    """Runs batches of trajectories and feeds their block sums to the result.
 
-    def __init__(self, model, init, tlist, opts, evaluators):
-        self.model, self.tlist, self.opts = model, tlist, opts
-        self.evaluators = evaluators
-        self.adaptive = bool(opts["adaptive"]) and model.time_independent
-        if self.adaptive:
-            self.dt = None
-            self.arrays = model.engine_arrays(tlist[:1].repeat(2))
+    With the "parallel" and "serial" maps the batches run here, one after
+    another, each on numba threads; with "loky" and "mpi" a round of
+    ``num_cpus`` batches at a time goes to QuTiP's process map, and the
+    outputs are added in trajectory order, so the result is the same.
+    """
+
+    def __init__(self, model, init, tlist, opts, evaluators, key):
+        self.tlist, self.opts = tlist, opts
+        adaptive = bool(opts["adaptive"]) and model.time_independent
+        if adaptive:
+            dt, steps = None, None
+            arrays = model.engine_arrays(tlist[:1].repeat(2))
         else:
             span = tlist[-1] - tlist[0]
             rate = model.rate_scale(tlist)
             dt = opts["dt"] or (1.0 / (opts["steps_per_rate"] * rate)
                                 if rate > 0 else max(span, 1.0))
-            self.grid, self.steps = step_grid(tlist, dt)
-            self.dt = float(np.max(np.diff(self.grid), initial=dt))
-            self.arrays = model.engine_arrays(self.grid)
-        self.total_steps = 0
-        self.init = init.engine_arrays()
-        N = model.n_emitters
-        self.J_limit = N / 2 + J_MARGIN + J_MARGIN_FRACTION * N
+            grid, steps = step_grid(tlist, dt)
+            dt = float(np.max(np.diff(grid), initial=dt))
+            arrays = model.engine_arrays(grid)
+        self.adaptive, self.dt = adaptive, dt
+        if adaptive:
+            hint = (f"a larger options['steps_per_rate'] (now "
+                    f"{opts['steps_per_rate']:g})")
+        else:
+            hint = f"a smaller options['dt'] (now {dt:.3g})"
+        self.step_hint = hint
+        self.job = BatchJob(
+            key=key, arrays=arrays, init=init.engine_arrays(), tlist=tlist,
+            evaluators=evaluators, J_limit=fault_limit(model.n_emitters),
+            steps=steps, dt_max=float(opts["dt"] or np.inf),
+            steps_per_rate=float(opts["steps_per_rate"]),
+            exclude_faults=opts["faults"] == "exclude",
+            keep_runs=bool(opts["keep_runs_results"]),
+            store_final_state=bool(opts["store_final_state"]),
+            step_hint=hint)
         self.faults = np.zeros(len(tlist), dtype=np.int64)
         self.excluded = 0
+        self.total_steps = 0
 
-    def run(self, result, key, ntraj, tols, timeout):
+    def run(self, result, ntraj, tols, timeout):
         opts = self.opts
+        processes = opts["map"] in PROCESS_MAPS
+        workers = _num_workers(opts, processes)
         threads = numba.get_num_threads()
-        want = 1 if opts["map"] == "serial" else \
-            (opts["num_cpus"] or numba.config.NUMBA_NUM_THREADS)
-        numba.set_num_threads(int(min(want, numba.config.NUMBA_NUM_THREADS)))
+        if processes:
+            self.job.threads = opts["threads_per_worker"]
+        else:
+            numba.set_num_threads(workers)
+        batch = opts["batch_size"]
+        if processes:  # at least one batch per worker
+            share = -(-ntraj // workers)
+            batch = min(batch, BLOCK * -(-share // BLOCK))
         bar = progress_bars[opts["progress_bar"] or ""](
             ntraj, **opts["progress_kwargs"])
         start = time.time()
@@ -438,11 +479,16 @@ class _Runner:
         end = "ntraj reached"
         try:
             while done < ntraj:
-                count = min(opts["batch_size"], ntraj - done)
-                self._batch(result, key, done, count)
-                done += count
-                for _ in range(count):
-                    bar.update()
+                firsts = range(done, min(ntraj, done + batch *
+                                         (workers if processes else 1)),
+                               batch)
+                counts = [min(batch, ntraj - f) for f in firsts]
+                for output, count in zip(
+                        self._map(list(zip(firsts, counts)), workers), counts):
+                    self._add(result, output)
+                    done += count
+                    for _ in range(count):
+                        bar.update()
                 if tols is not None and self._converged(result, tols):
                     end = "target tolerance reached"
                     break
@@ -456,6 +502,28 @@ class _Runner:
         finally:
             numba.set_num_threads(threads)
             bar.finished()
+        self._finish(result, done, start, end)
+
+    def _map(self, batches, workers):
+        """BatchOutputs of (first, count) pairs, in their order."""
+        name = self.opts["map"]
+        if name not in PROCESS_MAPS:
+            return [self.job(first, count) for first, count in batches]
+        map_kw = {"num_cpus": workers, "fail_fast": True}
+        if name == "mpi":
+            map_kw.update(self.opts["mpi_options"])
+            _load_loky_resource_tracker()
+        return PROCESS_MAPS[name](_run_batch, batches, task_args=(self.job,),
+                                  map_kw=map_kw)
+
+    def _add(self, result, output):
+        for block in output.blocks:
+            result.add_block(**block)
+        self.faults += output.faults
+        self.excluded += output.excluded
+        self.total_steps += output.steps
+
+    def _finish(self, result, done, start, end):
         result.stats["run time"] = time.time() - start
         result.stats["end_condition"] = end
         result.stats["steps"] = self.total_steps / max(done, 1)
@@ -466,8 +534,8 @@ class _Runner:
                 f"{self.excluded} of {done} trajectories became non-finite "
                 "or left the physical range and were excluded from the "
                 "averages (stats['faulty_trajectories'] counts them per "
-                f"output time); {self._step_hint()} may avoid this",
-                TwaFaultWarning, stacklevel=3)
+                f"output time); {self.step_hint} may avoid this",
+                TwaFaultWarning, stacklevel=4)
         below = result.stats.get("fraction_J_below_1")
         if below is not None and np.max(below) > VALIDITY_WARNING_FRACTION:
             i = int(np.argmax(below))
@@ -477,13 +545,7 @@ class _Runner:
                 f"{100 * VALIDITY_WARNING_FRACTION:.0f}%): deep subradiance, "
                 "where the TWA is unreliable; see "
                 "stats['fraction_J_below_1']", TwaValidityWarning,
-                stacklevel=3)
-
-    def _step_hint(self):
-        if self.adaptive:
-            return (f"a larger options['steps_per_rate'] (now "
-                    f"{self.opts['steps_per_rate']:g})")
-        return f"a smaller options['dt'] (now {self.dt:.3g})"
+                stacklevel=4)
 
     @staticmethod
     def _converged(result, tols):
@@ -493,87 +555,31 @@ class _Runner:
                 return False
         return True
 
-    def _batch(self, result, key, first, count):
-        M = self.model.M
-        rng = np.empty((count, 4), dtype=np.uint64)
-        seed_streams(key, first, count, rng)
-        a = np.empty((count, M), dtype=complex)
-        b = np.empty((count, M), dtype=complex)
-        engine.sample_initial(rng, a, b, *self.init)
-        nt = len(self.tlist)
-        values = np.empty((len(self.evaluators), count, nt), dtype=complex)
-        below = np.zeros((count, nt), dtype=bool)
-        faulty = np.zeros(count, dtype=bool)
-        for i, t in enumerate(self.tlist):
-            if i:
-                self._propagate(a, b, rng, i)
-            with np.errstate(all="ignore"):  # faulty ones are dropped
-                variables = phase_variables(a, b)
-                J = variables[:, 3::4] - 0.5
-                faulty |= ~np.isfinite(variables).all(axis=1) \
-                    | np.any(J > self.J_limit, axis=1)
-            self.faults[i] += faulty.sum()
-            if faulty.any() and self.opts["faults"] == "raise":
-                raise FloatingPointError(
-                    f"{faulty.sum()} of {count} trajectories became "
-                    f"non-finite or left the physical range (J > N/2 + "
-                    f"{J_MARGIN} + {J_MARGIN_FRACTION} N) by t = {t:g}; try "
-                    f"{self._step_hint()}, or set "
-                    "options['faults'] = 'exclude' to drop them")
-            below[:, i] = np.min(J, axis=1) < 1.0
-            sample = PhaseSpaceSample(a, b)
-            quiet = np.errstate(all="ignore") if faulty.any() else \
-                contextlib.nullcontext()
-            with quiet:
-                for k, ev in enumerate(self.evaluators):
-                    values[k, :, i] = _evaluate(ev, t, sample, variables,
-                                                count, k)
-        self.excluded += int(faulty.sum())
-        self._reduce(result, values, below, a, b, ~faulty)
 
-    def _propagate(self, a, b, rng, i):
-        """Advance a batch from output time i - 1 to i."""
-        span = self.tlist[i] - self.tlist[i - 1]
-        if self.adaptive:
-            if i == 1:
-                self._rate = np.full(len(a), -1.0)
-                self._steps = np.zeros(len(a), dtype=np.int64)
-            engine.propagate_adaptive(
-                a, b, rng, span, self.opts["dt"] or np.inf,
-                float(self.opts["steps_per_rate"]), self._rate, self._steps,
-                *self.arrays)
-            if i == len(self.tlist) - 1:
-                self.total_steps += int(self._steps.sum())
-        else:
-            n = self.steps[i - 1]
-            offset = int(self.steps[:i - 1].sum())
-            engine.propagate(a, b, rng, n, span / n, offset, *self.arrays)
-            self.total_steps += n * len(a)
+def _load_loky_resource_tracker():
+    """Import the submodule that qutip's mpi_pmap expects on ``loky.backend``.
 
-    def _reduce(self, result, values, below, a, b, keep):
-        """Block sums over the kept trajectories of each 256-block."""
-        count = values.shape[1]
-        for lo in range(0, count, BLOCK):
-            rows = lo + np.flatnonzero(keep[lo:lo + BLOCK])
-            if not len(rows):
-                continue
-            blk = values[:, rows, :]
-            result.add_block(
-                blk.sum(axis=1), (np.abs(blk) ** 2).sum(axis=1), len(rows),
-                runs=blk if self.opts["keep_runs_results"] else None,
-                diagnostics={"J_below_1": below[rows].sum(axis=0)},
-                final_state=({"a": a[rows], "b": b[rows]}
-                             if self.opts["store_final_state"] else None))
+    mpi_pmap stops loky's resource tracker when loky is installed, but reads
+    ``loky.backend.resource_tracker`` without importing it (AttributeError
+    with loky 3.7 unless some other code imported it first).
+    """
+    with contextlib.suppress(ImportError):
+        import loky.backend.resource_tracker  # noqa: F401
 
 
-def _evaluate(ev, t, sample, variables, count, k):
-    if isinstance(ev, dict):
-        return evaluate(ev, variables)
-    if isinstance(ev, Observable):
-        return ev(variables)
-    out = np.asarray(ev(t, sample))
-    if out.shape != (count,):
-        raise ValueError(f"e_ops callable {k} must return one value per "
-                         f"trajectory (shape ({count},)), got shape "
-                         f"{out.shape}")
-    return out
+def _run_batch(batch, job):
+    """Task of the process maps: one batch (first, count) of ``job``."""
+    return job(*batch)
+
+
+def _num_workers(opts, processes):
+    """Worker processes (process maps) or numba threads (the others)."""
+    if opts["map"] == "serial":
+        return 1
+    if opts["num_cpus"]:
+        want = int(opts["num_cpus"])
+    elif processes:
+        want = int(qutip.settings.num_cpus)
+    else:
+        want = numba.config.NUMBA_NUM_THREADS
+    return want if processes else min(want, numba.config.NUMBA_NUM_THREADS)

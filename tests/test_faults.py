@@ -7,7 +7,7 @@ import pytest
 from qutip import piqs
 
 from qutip_twa import twasolve
-from qutip_twa import solver
+from qutip_twa.batches import BatchJob
 from qutip_twa.solver import TwaFaultWarning, TwaValidityWarning
 
 N = 6
@@ -73,7 +73,7 @@ def test_timeout_returns_finished_batches():
 
 def test_keyboard_interrupt_returns_finished_batches(monkeypatch):
     calls = []
-    original = solver._Runner._batch
+    original = BatchJob.__call__
 
     def interrupted(self, *args):
         calls.append(1)
@@ -81,7 +81,7 @@ def test_keyboard_interrupt_returns_finished_batches(monkeypatch):
             raise KeyboardInterrupt
         return original(self, *args)
 
-    monkeypatch.setattr(solver._Runner, "_batch", interrupted)
+    monkeypatch.setattr(BatchJob, "__call__", interrupted)
     res = twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 0.2, 3),
                    ntraj=1024, seeds=1, e_ops=[piqs.jspin(N, "z")],
                    options={"batch_size": 256})

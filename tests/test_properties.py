@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qutip_twa import Ensembles, twasolve
-from qutip_twa.solver import J_MARGIN, J_MARGIN_FRACTION
+from qutip_twa.batches import J_MARGIN, J_MARGIN_FRACTION
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore::qutip_twa.solver.TwaValidityWarning")

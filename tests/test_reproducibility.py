@@ -27,6 +27,16 @@ def test_bit_identical_whatever_batching_and_threads():
         assert np.array_equal(other.stderr_expect[0], ref.stderr_expect[0])
 
 
+def test_bit_identical_over_worker_processes():
+    ref = run(ntraj=1000)
+    for workers in (1, 3):
+        other = run(ntraj=1000, map="loky", num_cpus=workers)
+        assert np.array_equal(other.expect[0], ref.expect[0]), workers
+        assert np.array_equal(other.stderr_expect[0], ref.stderr_expect[0])
+        assert other.num_trajectories == 1000
+        assert other.stats["steps"] == ref.stats["steps"]
+
+
 def test_seeds_differ_and_results_merge():
     a, b = run(seeds=1), run(seeds=2)
     assert not np.array_equal(a.expect[0], b.expect[0])
