@@ -35,7 +35,7 @@ EMISSION, PUMPING, DEPHASING = 0, 1, 2
 _CHUNK = 16
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
                           xch_var, xch_mat, sep_u, sep_v, var, grad):
     """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
@@ -110,12 +110,56 @@ def _norm2(z):
 
 @nb.njit(inline="always", cache=True)
 def _channel(dP_a, dP_ac, dP_b, dP_bc, C, dW, dt, k, m, Da, Db):
-    """Add one channel's increment: C = k P, derivatives of P given."""
-    Cc = np.conj(C)
-    Da[m] += k * (-0.5 * np.conj(dP_a) * C + 0.5 * dP_ac * Cc) * dt \
-        - 0.5j * k * (np.conj(dP_a) * np.conj(dW) + dP_ac * dW)
-    Db[m] += k * (-0.5 * np.conj(dP_b) * C + 0.5 * dP_bc * Cc) * dt \
-        - 0.5j * k * (np.conj(dP_b) * np.conj(dW) + dP_bc * dW)
+    """Add one channel's increment: C = k P, derivatives of P given.
+
+    With u = C dt + i conj(dW): dz += k/2 (dP/dz* conj(u) - conj(dP/dz) u).
+    """
+    u = C * dt + 1j * np.conj(dW)
+    uc = np.conj(u)
+    Da[m] += 0.5 * k * (dP_ac * uc - np.conj(dP_a) * u)
+    Db[m] += 0.5 * k * (dP_bc * uc - np.conj(dP_b) * u)
+
+
+@nb.njit(inline="always", cache=True)
+def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
+    """Increments (da, db) and P of local channel (process q, jump j).
+
+    The channel of ``_channel`` with C = k P, written out for each P of
+    method.md Section 4 so that only its non-zero derivatives cost.
+    """
+    if q == DEPHASING:
+        if j == 0:
+            P = a.real * a.real + a.imag * a.imag \
+                - b.real * b.real - b.imag * b.imag + 0j
+        elif j == 1:
+            P = a * b
+        else:
+            P = ac * bc
+    elif j == 0:
+        P = a * bc if q == EMISSION else ac * b
+    elif j == 1:
+        P = a * a if q == EMISSION else b * b
+    else:
+        P = bc * bc if q == EMISSION else ac * ac
+    u = k * P * dt + 1j * np.conj(dW)
+    h = 0.5 * k
+    if q == EMISSION:
+        if j == 0:      # P = a conj(b)
+            return -h * b * u, h * a * np.conj(u), P
+        if j == 1:      # P = a^2
+            return -2 * h * ac * u, 0j, P
+        return 0j, 2 * h * bc * np.conj(u), P        # P = conj(b)^2
+    if q == PUMPING:
+        if j == 0:      # P = conj(a) b
+            return h * b * np.conj(u), -h * a * u, P
+        if j == 1:      # P = b^2
+            return 0j, -2 * h * bc * u, P
+        return 2 * h * ac * np.conj(u), 0j, P        # P = conj(a)^2
+    if j == 0:          # P = |a|^2 - |b|^2
+        return h * a * (np.conj(u) - u), -h * b * (np.conj(u) - u), P
+    if j == 1:          # P = a b
+        return -h * bc * u, -h * ac * u, P
+    return h * bc * np.conj(u), h * ac * np.conj(u), P  # conj(a) conj(b)
 
 
 @nb.njit(inline="always", cache=True)
@@ -130,7 +174,7 @@ def _amplitude(rate, chi2, dchi2, s):
     return root, rate * dchi2 / (2 * root)
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
                var, grad, Da, Db, theta):
@@ -195,30 +239,11 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                     k, dk = _amplitude(rate, N / 2 + J + 1.0, 1.0, s)
                 else:
                     k, dk = _amplitude(rate, max(up, 0.0), dup, s)
-                if q == EMISSION:
-                    if j == 0:
-                        P, pa, pac, pb, pbc = am * bc, bc, 0j, 0j, am
-                    elif j == 1:
-                        P, pa, pac, pb, pbc = am * am, 2 * am, 0j, 0j, 0j
-                    else:
-                        P, pa, pac, pb, pbc = bc * bc, 0j, 0j, 0j, 2 * bc
-                elif q == PUMPING:
-                    if j == 0:
-                        P, pa, pac, pb, pbc = ac * bm, 0j, bm, ac, 0j
-                    elif j == 1:
-                        P, pa, pac, pb, pbc = bm * bm, 0j, 0j, 2 * bm, 0j
-                    else:
-                        P, pa, pac, pb, pbc = ac * ac, 0j, 2 * ac, 0j, 0j
-                else:
-                    if j == 0:
-                        P = _norm2(am) - _norm2(bm) + 0j
-                        pa, pac, pb, pbc = ac, am, -bc, -bm
-                    elif j == 1:
-                        P, pa, pac, pb, pbc = am * bm, bm, 0j, am, 0j
-                    else:
-                        P, pa, pac, pb, pbc = ac * bc, 0j, bc, 0j, ac
                 if k != 0.0:
-                    _channel(pa, pac, pb, pbc, k * P, dW[w], dt, k, m, Da, Db)
+                    da, db, P = _local_channel(q, j, am, bm, ac, bc, k, dt,
+                                               dW[w])
+                    Da[m] += da
+                    Db[m] += db
                     theta[m] += 0.5 * dk * (P * dW[w]).real
                 w += 1
     return rate_h + rate_c + rate_l
@@ -244,7 +269,7 @@ def _work_arrays(M, n_noise):
             np.empty(M, dtype=c), np.empty(M, dtype=c))
 
 
-@nb.njit(cache=True)
+@nb.njit(inline="always", cache=True)
 def _heun_step(ai, bi, st, dt, tg, work, model):
     """One Stratonovich Heun step of one trajectory, in place.
 
@@ -258,18 +283,36 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
-    _increment(ai, bi, tg, dt, dW, *model, var, grad, D1a, D1b, th1)
+    (n_emitters, local_rates, jumps, mono_var, mono_coef, mono_chan, chan_val,
+     xch_var, xch_mat, sep_u, sep_v) = model
+    _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
+               mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
+               var, grad, D1a, D1b, th1)
     for m in range(M):
         rot = np.exp(-1j * th1[m])
         pa[m] = (ai[m] + D1a[m]) * rot
         pb[m] = (bi[m] + D1b[m]) * rot
-    rate = _increment(pa, pb, tg + 1, dt, dW, *model, var, grad, D2a, D2b,
+    rate = _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates, jumps,
+                      mono_var, mono_coef, mono_chan, chan_val, xch_var,
+                      xch_mat, sep_u, sep_v, var, grad, D2a, D2b,
                       th2)
     for m in range(M):
         rot = np.exp(-0.5j * (th1[m] + th2[m]))
         ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
         bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
     return rate
+
+
+@nb.njit(cache=True)
+def _rate_at(ai, bi, work, model):
+    """The local rate of ``_increment`` at (ai, bi), without a step."""
+    dW, var, grad, Da, Db, _, _, theta, _, _, _ = work
+    dW[:] = 0.0
+    (n_emitters, local_rates, jumps, mono_var, mono_coef, mono_chan, chan_val,
+     xch_var, xch_mat, sep_u, sep_v) = model
+    return _increment(ai, bi, 0, 0.0, dW, n_emitters, local_rates, jumps,
+                      mono_var, mono_coef, mono_chan, chan_val, xch_var,
+                      xch_mat, sep_u, sep_v, var, grad, Da, Db, theta)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -310,9 +353,7 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
         work = _work_arrays(M, n_noise)
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
             if rate[i] < 0.0:
-                work[0][:] = 0.0
-                rate[i] = _increment(a[i], b[i], 0, 0.0, work[0], *model,
-                                     *work[1:5], work[7])
+                rate[i] = _rate_at(a[i], b[i], work, model)
             t = 0.0
             last = False
             while not last:

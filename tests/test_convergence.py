@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from qutip import piqs
 
-from qutip_twa import Ensembles, twasolve
+from qutip_twa import Ensembles, models, twasolve
 
 CASES = {
     "laser N=10": (piqs.Dicke(10, collective_emission=1.0, pumping=2.5),
@@ -78,3 +78,20 @@ def test_adaptive_steps_follow_the_burst():
     assert res.expect[0][-1] / N < -0.45  # decayed to the ground state
     se = np.hypot(res.stderr_expect[0], fixed.stderr_expect[0])
     assert np.all(np.abs(res.expect[0] - fixed.expect[0]) <= 4 * se + 1e-3 * N)
+
+
+def test_chain_steps_per_rate_10_is_converged():
+    """The chain of Fig. 4 (tutorial 5, benchmarks/chain.py) runs with
+    ``steps_per_rate=10``: four times finer steps agree within the
+    statistical error plus 0.001 of the normalised emission."""
+    ch = models.chain(8, 20, np.pi / 10, gamma=1.0, pumping=20.0)
+    n_tot = 8 * 20
+    tlist = np.concatenate([[0], np.geomspace(1e-3, 0.3, 12)])
+    e_ops = [ch.forward_emission(), ch.site_emission(0), ch.site_emission(4),
+             ch.ensembles.inversion(np.ones(8))]
+    runs = [twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
+                     e_ops=e_ops, ntraj=1024, seeds=seed,
+                     options={"steps_per_rate": spr}, **ch.rates)
+            for seed, spr in [(31, 10), (32, 40)]]
+    assert runs[1].stats["steps"] >= 3.9 * runs[0].stats["steps"]
+    _assert_agree(*runs, [n_tot ** 2, 20 ** 2, 20 ** 2, n_tot])

@@ -50,11 +50,21 @@
 # the TWA against two exact references that the package provides, then
 # compute Fig. 4(a)-(c), and finally Fig. 4(d), the response to a drive.
 #
-# Set `QUTIP_TWA_TUTORIAL_QUICK=1` to run this notebook at reduced size (in
-# seconds).  The full size is expensive: the chain's fastest rate is of
-# order $N_\mathrm{tot} \Gamma$ during the superradiant burst, and a
-# trajectory of 100 ensembles followed to $t = 2/\Gamma$ takes about a
-# million steps.  `twasolve`'s default step control is used throughout.
+**Step size.**  Each trajectory takes steps of $1/(s\,r)$, with $r$ its
+local rate of change (about $3000$–$5000\,\Gamma$ here, once the chain
+lases) and $s$ = `options["steps_per_rate"]`.  The default $s = 100$ would
+take a million steps per trajectory to $t = 2/\Gamma$.  The strong local
+pumping damps step errors on the time scale $1/\gamma$, and $s = 10$ is
+converged: four times finer steps agree within the statistical error
+(`tests/test_convergence.py` on an 8-site chain,
+`benchmarks/chain_fig4.py` on the full chain).  We use $s = 10$ for every
+run below, the exact checks included, so that they test the same setting.
+
+Set `QUTIP_TWA_TUTORIAL_QUICK=1` to run this notebook at reduced size (in
+seconds).  At full size, panels (a)-(c) take about half an hour on two
+cores and panel (d) several hours, almost all of it for $M = 500$;
+`QUTIP_TWA_FIG4D_SITES` (e.g. `20,30,50,100`) chooses the chain lengths of
+panel (d).
 
 # %%
 import os
@@ -94,7 +104,8 @@ def run_chain(ch, tlist, e_ops, ntraj, seed, **options):
         warnings.simplefilter("ignore", TwaValidityWarning)
         res = twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
                        e_ops=e_ops, ntraj=ntraj, seeds=seed,
-                       options=options or None, **ch.rates)
+                       options={"steps_per_rate": 10, **options},
+                       **ch.rates)
     return res, time.perf_counter() - start
 
 
@@ -347,6 +358,9 @@ print(f"largest S(p) at t = {t[-1]:.3g}: p = {peak:.3f} "
 
 # %%
 M_values = (20,) if QUICK else (20, 30, 50, 100, 500)
+if os.environ.get("QUTIP_TWA_FIG4D_SITES"):
+    M_values = tuple(int(m) for m in
+                     os.environ["QUTIP_TWA_FIG4D_SITES"].split(","))
 N_d = 10 if QUICK else 250
 drives = np.array([0.1, 1.0] if QUICK else [0.01, 0.03, 0.1, 0.3, 1.0])
 t_d = np.linspace(0, 2.0 / GAMMA, 5)
