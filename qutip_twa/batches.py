@@ -19,8 +19,8 @@ from .rng import seed_streams
 from .sample import PhaseSpaceSample
 from .symbols import evaluate, phase_variables
 
-__all__ = ["BLOCK", "J_MARGIN", "J_MARGIN_FRACTION", "BatchJob",
-           "BatchOutput", "fault_limit"]
+__all__ = ["BLOCK", "BATCH_VALUES_BYTES", "J_MARGIN", "J_MARGIN_FRACTION",
+           "BatchJob", "BatchOutput", "fault_limit"]
 
 BLOCK = 256  # trajectories per reduction block; batches are multiples of it
 # A trajectory is faulty once non-finite or J_m > N_m/2 + J_MARGIN
@@ -28,6 +28,9 @@ BLOCK = 256  # trajectories per reduction block; batches are multiples of it
 # N/2 + 7 (vacuum fluctuations of the Schwinger amplitudes).
 J_MARGIN = 20.0
 J_MARGIN_FRACTION = 0.05
+# A batch holds every e_op value of its trajectories at every output time;
+# batches shrink (by whole blocks) to keep that below this many bytes.
+BATCH_VALUES_BYTES = 2 ** 28
 
 
 def fault_limit(n_emitters):
@@ -71,6 +74,11 @@ class BatchJob:
     store_final_state: bool
     step_hint: str
     threads: int = 0  # 0: leave numba's setting alone
+
+    def largest_batch(self):
+        """Trajectories per batch whose e_op values fit BATCH_VALUES_BYTES."""
+        per_traj = 16 * max(len(self.evaluators), 1) * len(self.tlist)
+        return max(BLOCK, BATCH_VALUES_BYTES // per_traj // BLOCK * BLOCK)
 
     def __call__(self, first, count):
         if self.threads:

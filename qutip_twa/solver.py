@@ -119,7 +119,8 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
         fixed steps of 1 / (``steps_per_rate`` x the model's worst-case
         rate)), ``steps_per_rate`` (default 100), ``dt`` (largest step;
         with ``adaptive=False`` the step), ``batch_size`` (trajectories per
-        engine call, a multiple of 256), ``faults`` ("raise", the default:
+        engine call, a multiple of 256; smaller when the batch's e_ops
+        values would exceed 256 MiB), ``faults`` ("raise", the default:
         a trajectory that becomes non-finite or reaches J > N/2 + 20 +
         0.05 N raises ``FloatingPointError``; "exclude": such trajectories
         are dropped from the averages with a ``TwaFaultWarning``, and
@@ -468,7 +469,7 @@ class _Runner:
             self.job.threads = opts["threads_per_worker"]
         else:
             numba.set_num_threads(workers)
-        batch = opts["batch_size"]
+        batch = min(opts["batch_size"], self.job.largest_batch())
         if processes:  # at least one batch per worker
             share = -(-ntraj // workers)
             batch = min(batch, BLOCK * -(-share // BLOCK))

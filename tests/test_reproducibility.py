@@ -4,7 +4,7 @@ import numpy as np
 import qutip
 from qutip import piqs
 
-from qutip_twa import TwaResult, twasolve
+from qutip_twa import TwaResult, batches, twasolve
 
 N = 8
 SYSTEM = piqs.Dicke(N, hamiltonian=N * piqs.jspin(N, "x"),
@@ -35,6 +35,26 @@ def test_bit_identical_over_worker_processes():
         assert np.array_equal(other.stderr_expect[0], ref.stderr_expect[0])
         assert other.num_trajectories == 1000
         assert other.stats["steps"] == ref.stats["steps"]
+
+
+def test_batches_shrink_to_bound_memory(monkeypatch):
+    """Batches hold every e_op value at every time: they shrink (whole
+    256-blocks) to stay below batches.BATCH_VALUES_BYTES, with the same
+    result."""
+    ref = run(ntraj=1000)
+    per_traj = 16 * len(T)  # one e_op
+    monkeypatch.setattr(batches, "BATCH_VALUES_BYTES", 300 * per_traj)
+    calls = []
+    original = batches.BatchJob.__call__
+
+    def recorded(self, first, count):
+        calls.append(count)
+        return original(self, first, count)
+
+    monkeypatch.setattr(batches.BatchJob, "__call__", recorded)
+    small = run(ntraj=1000)
+    assert calls == [256, 256, 256, 232]
+    assert np.array_equal(small.expect[0], ref.expect[0])
 
 
 def test_seeds_differ_and_results_merge():
