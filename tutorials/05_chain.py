@@ -50,21 +50,21 @@
 # the TWA against two exact references that the package provides, then
 # compute Fig. 4(a)-(c), and finally Fig. 4(d), the response to a drive.
 #
-**Step size.**  Each trajectory takes steps of $1/(s\,r)$, with $r$ its
-local rate of change (about $3000$–$5000\,\Gamma$ here, once the chain
-lases) and $s$ = `options["steps_per_rate"]`.  The default $s = 100$ would
-take a million steps per trajectory to $t = 2/\Gamma$.  The strong local
-pumping damps step errors on the time scale $1/\gamma$, and $s = 10$ is
-converged: four times finer steps agree within the statistical error
-(`tests/test_convergence.py` on an 8-site chain,
-`benchmarks/chain_fig4.py` on the full chain).  We use $s = 10$ for every
-run below, the exact checks included, so that they test the same setting.
-
-Set `QUTIP_TWA_TUTORIAL_QUICK=1` to run this notebook at reduced size (in
-seconds).  At full size, panels (a)-(c) take about half an hour on two
-cores and panel (d) several hours, almost all of it for $M = 500$;
-`QUTIP_TWA_FIG4D_SITES` (e.g. `20,30,50,100`) chooses the chain lengths of
-panel (d).
+# **Step size.**  Each trajectory takes steps of $1/(s\,r)$, with $r$ its
+# local rate of change (about $3000$–$5000\,\Gamma$ here, once the chain
+# lases) and $s$ = `options["steps_per_rate"]`.  The default $s = 100$ would
+# take a million steps per trajectory to $t = 2/\Gamma$.  The strong local
+# pumping damps step errors on the time scale $1/\gamma$, and $s = 10$ is
+# converged: finer steps agree within the statistical error (four times
+# finer on an 8-site chain in `tests/test_convergence.py`, twice as fine on
+# the full chain in `benchmarks/chain_fig4.py`).  We use $s = 10$ for every
+# run below, the exact checks included, so that they test the same setting.
+#
+# Set `QUTIP_TWA_TUTORIAL_QUICK=1` to run this notebook at reduced size (in
+# seconds).  At full size, panels (a)-(c) take about half an hour on two
+# cores and panel (d) several hours, almost all of it for $M = 500$;
+# `QUTIP_TWA_FIG4D_SITES` (e.g. `20,30,50,100`) chooses the chain lengths of
+# panel (d).
 
 # %%
 import os
