@@ -163,6 +163,12 @@ def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
 
 
 @nb.njit(inline="always", cache=True)
+def _rotation(theta):
+    """exp(-i theta) for real theta, without the real exponential."""
+    return complex(np.cos(theta), -np.sin(theta))
+
+
+@nb.njit(inline="always", cache=True)
 def _amplitude(rate, chi2, dchi2, s):
     """k(s) = sqrt(rate chi2) / (2 max(s, 1/2)) and its derivative."""
     if chi2 <= 0.0 or rate <= 0.0:
@@ -177,7 +183,7 @@ def _amplitude(rate, chi2, dchi2, s):
 @nb.njit(inline="always", cache=True)
 def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
-               var, grad, Da, Db, theta):
+               var, grad, Da, Db, theta, kappa):
     """Heun stage: non-rotation increments Da, Db and rotation angles theta.
 
     Returns the local rate of the dynamics at (a, b): the largest precession
@@ -205,15 +211,13 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
             C += jumps[k, m, 0] * a[m] * np.conj(b[m]) \
                 + jumps[k, m, 1] * np.conj(a[m]) * b[m] \
                 + jumps[k, m, 2] * 0.5 * (_norm2(a[m]) - _norm2(b[m]))
-        kappa = 0.0
         for m in range(M):
             al, be, ga = jumps[k, m, 0], jumps[k, m, 1], jumps[k, m, 2]
-            kappa = max(kappa, abs(al) + abs(be) + abs(ga))
             ac, bc = np.conj(a[m]), np.conj(b[m])
             _channel(al * bc + 0.5 * ga * ac, be * b[m] + 0.5 * ga * a[m],
                      be * ac - 0.5 * ga * bc, al * a[m] - 0.5 * ga * b[m],
                      C, dW[k], dt, 1.0, m, Da, Db)
-        rate_c += kappa * (2.0 * abs(C) + kappa)
+        rate_c += kappa[k] * (2.0 * abs(C) + kappa[k])
     # local channels: three per process and ensemble
     w = K
     rate_l = 0.0
@@ -260,13 +264,19 @@ def _n_noises(local_rates, jumps):
 
 
 @nb.njit(cache=True)
-def _work_arrays(M, n_noise):
-    """Scratch arrays of one thread: noises, variables, gradient, stages."""
+def _work_arrays(M, n_noise, jumps):
+    """Arrays of one thread: noises, variables, gradient, stages, and the
+    largest coefficient sum |alpha| + |beta| + |gamma| of each channel."""
     c = np.complex128
+    kappa = np.zeros(jumps.shape[0])
+    for k in range(jumps.shape[0]):
+        for m in range(jumps.shape[1]):
+            kappa[k] = max(kappa[k], abs(jumps[k, m, 0]) + abs(jumps[k, m, 1])
+                           + abs(jumps[k, m, 2]))
     return (np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
             np.empty(M, dtype=c), np.empty(M, dtype=c), np.empty(M, dtype=c),
             np.empty(M, dtype=c), np.empty(M), np.empty(M),
-            np.empty(M, dtype=c), np.empty(M, dtype=c))
+            np.empty(M, dtype=c), np.empty(M, dtype=c), kappa)
 
 
 @nb.njit(inline="always", cache=True)
@@ -277,7 +287,7 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
     step uses coefficient columns tg (start) and tg + 1 (end).  Returns the
     local rate (see ``_increment``) at the predictor point.
     """
-    dW, var, grad, D1a, D1b, D2a, D2b, th1, th2, pa, pb = work
+    dW, var, grad, D1a, D1b, D2a, D2b, th1, th2, pa, pb, kappa = work
     M = ai.shape[0]
     sqdt = np.sqrt(dt)
     for n in range(dW.shape[0]):
@@ -287,17 +297,17 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
      xch_var, xch_mat, sep_u, sep_v) = model
     _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
-               var, grad, D1a, D1b, th1)
+               var, grad, D1a, D1b, th1, kappa)
     for m in range(M):
-        rot = np.exp(-1j * th1[m])
+        rot = _rotation(th1[m])
         pa[m] = (ai[m] + D1a[m]) * rot
         pb[m] = (bi[m] + D1b[m]) * rot
     rate = _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates, jumps,
                       mono_var, mono_coef, mono_chan, chan_val, xch_var,
                       xch_mat, sep_u, sep_v, var, grad, D2a, D2b,
-                      th2)
+                      th2, kappa)
     for m in range(M):
-        rot = np.exp(-0.5j * (th1[m] + th2[m]))
+        rot = _rotation(0.5 * (th1[m] + th2[m]))
         ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
         bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
     return rate
@@ -306,13 +316,14 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
 @nb.njit(cache=True)
 def _rate_at(ai, bi, work, model):
     """The local rate of ``_increment`` at (ai, bi), without a step."""
-    dW, var, grad, Da, Db, _, _, theta, _, _, _ = work
+    dW, var, grad, Da, Db, _, _, theta, _, _, _, kappa = work
     dW[:] = 0.0
     (n_emitters, local_rates, jumps, mono_var, mono_coef, mono_chan, chan_val,
      xch_var, xch_mat, sep_u, sep_v) = model
     return _increment(ai, bi, 0, 0.0, dW, n_emitters, local_rates, jumps,
                       mono_var, mono_coef, mono_chan, chan_val, xch_var,
-                      xch_mat, sep_u, sep_v, var, grad, Da, Db, theta)
+                      xch_mat, sep_u, sep_v, var, grad, Da, Db, theta,
+                      kappa)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -327,7 +338,7 @@ def propagate(a, b, rng, n_steps, dt, tg0, *model):
     n_noise = _n_noises(model[1], model[2])
     n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise)
+        work = _work_arrays(M, n_noise, model[2])
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
             for step in range(n_steps):
                 _heun_step(a[i], b[i], rng[i], dt, tg0 + step, work, model)
@@ -350,7 +361,7 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
     n_noise = _n_noises(model[1], model[2])
     n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise)
+        work = _work_arrays(M, n_noise, model[2])
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
             if rate[i] < 0.0:
                 rate[i] = _rate_at(a[i], b[i], work, model)
