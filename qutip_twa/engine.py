@@ -109,22 +109,38 @@ def _norm2(z):
 
 
 @nb.njit(inline="always", cache=True)
-def _channel(dP_a, dP_ac, dP_b, dP_bc, C, dW, dt, k, m, Da, Db):
-    """Add one channel's increment: C = k P, derivatives of P given.
+def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
+    """Add the increments of the channel C = sum_m al S-_m + be S+_m + ga Sz_m
+    (``coef[m]`` = (al, be, ga)); returns C.
 
-    With u = C dt + i conj(dW): dz += k/2 (dP/dz* conj(u) - conj(dP/dz) u).
+    With u = C dt + i conj(dW), every channel adds
+    dz += 1/2 (dP/dz* conj(u) - conj(dP/dz) u) for its symbol P (here C);
+    for this P that is da = (b x + a z) / 2, db = (a y - b z) / 2 with
+    x = be u* - al* u, y = al u* - be* u, z = (ga u* - ga* u) / 2.
     """
+    C = 0j
+    for m in range(a.shape[0]):
+        sm = complex(var[4 * m], -var[4 * m + 1])
+        C += coef[m, 0] * sm + coef[m, 1] * np.conj(sm) \
+            + coef[m, 2] * var[4 * m + 2]
     u = C * dt + 1j * np.conj(dW)
     uc = np.conj(u)
-    Da[m] += 0.5 * k * (dP_ac * uc - np.conj(dP_a) * u)
-    Db[m] += 0.5 * k * (dP_bc * uc - np.conj(dP_b) * u)
+    for m in range(a.shape[0]):
+        al, be, ga = coef[m, 0], coef[m, 1], coef[m, 2]
+        x = be * uc - np.conj(al) * u
+        y = al * uc - np.conj(be) * u
+        z = 0.5 * (ga * uc - np.conj(ga) * u)
+        Da[m] += 0.5 * (b[m] * x + a[m] * z)
+        Db[m] += 0.5 * (a[m] * y - b[m] * z)
+    return C
 
 
 @nb.njit(inline="always", cache=True)
 def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
     """Increments (da, db) and P of local channel (process q, jump j).
 
-    The channel of ``_channel`` with C = k P, written out for each P of
+    The channel of ``_collective_channel`` with C = k P, written out for
+    each P of
     method.md Section 4 so that only its non-zero derivatives cost.
     """
     if q == DEPHASING:
@@ -169,15 +185,19 @@ def _rotation(theta):
 
 
 @nb.njit(inline="always", cache=True)
-def _amplitude(rate, chi2, dchi2, s):
-    """k(s) = sqrt(rate chi2) / (2 max(s, 1/2)) and its derivative."""
-    if chi2 <= 0.0 or rate <= 0.0:
+def _amplitude(rate, chi2, dchi2, h, corr):
+    """k(s) = sqrt(rate chi2) / (2 max(s, 1/2)) and its derivative.
+
+    ``h`` = 1 / (2 max(s, 1/2)) and ``corr`` = 2 h for s > 1/2, else 0,
+    are computed once per ensemble; ``rate`` > 0.
+    """
+    if chi2 <= 0.0:
         return 0.0, 0.0
     root = np.sqrt(rate * chi2)
-    if s > 0.5:
-        return root / (2 * s), rate * dchi2 / (2 * root) / (2 * s) \
-            - root / (2 * s * s)
-    return root, rate * dchi2 / (2 * root)
+    k = root * h
+    if dchi2 == 0.0:
+        return k, -k * corr
+    return k, 0.5 * rate * dchi2 * h / root - k * corr
 
 
 @nb.njit(inline="always", cache=True)
@@ -206,17 +226,7 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
     K = jumps.shape[0]
     rate_c = 0.0
     for k in range(K):
-        C = 0j
-        for m in range(M):
-            C += jumps[k, m, 0] * a[m] * np.conj(b[m]) \
-                + jumps[k, m, 1] * np.conj(a[m]) * b[m] \
-                + jumps[k, m, 2] * 0.5 * (_norm2(a[m]) - _norm2(b[m]))
-        for m in range(M):
-            al, be, ga = jumps[k, m, 0], jumps[k, m, 1], jumps[k, m, 2]
-            ac, bc = np.conj(a[m]), np.conj(b[m])
-            _channel(al * bc + 0.5 * ga * ac, be * b[m] + 0.5 * ga * a[m],
-                     be * ac - 0.5 * ga * bc, al * a[m] - 0.5 * ga * b[m],
-                     C, dW[k], dt, 1.0, m, Da, Db)
+        C = _collective_channel(jumps[k], var, a, b, dW[k], dt, Da, Db)
         rate_c += kappa[k] * (2.0 * abs(C) + kappa[k])
     # local channels: three per process and ensemble
     w = K
@@ -231,6 +241,7 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
         N = n_emitters[m]
         up = N / 2 - J
         dup = -1.0 if up > 0.0 else 0.0
+        h, corr = (0.5 / s, 1.0 / s) if s > 0.5 else (1.0, 0.0)
         for q in range(3):
             rate = local_rates[m, q]
             if rate <= 0.0:
@@ -238,11 +249,11 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
             base = N + 2.0 if q != DEPHASING else (N + 2.0) / 4
             for j in range(3):
                 if j == 0:
-                    k, dk = _amplitude(rate, base, 0.0, s)
+                    k, dk = _amplitude(rate, base, 0.0, h, corr)
                 elif j == 1:
-                    k, dk = _amplitude(rate, N / 2 + J + 1.0, 1.0, s)
+                    k, dk = _amplitude(rate, N / 2 + J + 1.0, 1.0, h, corr)
                 else:
-                    k, dk = _amplitude(rate, max(up, 0.0), dup, s)
+                    k, dk = _amplitude(rate, up, dup, h, corr)
                 if k != 0.0:
                     da, db, P = _local_channel(q, j, am, bm, ac, bc, k, dt,
                                                dW[w])

@@ -3,14 +3,44 @@
 Trajectory g of a run with root key (k0, k1) gets a stream seeded from
 splitmix64 of (k0, k1, g) only, so its noise does not depend on how the
 trajectories are batched or on the number of threads or processes.
+Normal deviates come from Marsaglia and Tsang's ziggurat (256 layers, one
+64-bit draw for 99% of them), about six times cheaper than Box-Muller.
 """
 
 import numba as nb
 import numpy as np
 
-__all__ = ["root_key", "seed_streams", "uniform", "normal_pair"]
+__all__ = ["root_key", "seed_streams", "uniform", "normal", "normal_pair"]
 
 _U = nb.uint64
+
+
+def _ziggurat_tables(layers=256, r=3.6541528853610088, v=4.92867323399e-3):
+    """Marsaglia-Tsang tables for 52-bit abscissas.
+
+    Layer i >= 1 is the rectangle of width x_i between f(x_i) and
+    f(x_(i-1)) (x_0 = 0 < x_1 < ... < x_(layers-1) = r, f(x) = exp(-x^2/2)),
+    each of area v; layer 0 is the base strip of width v / f(r), the part
+    beyond r being the tail.  A draw U x_i in layer i is accepted at once
+    when below x_(i-1): ``k[i]`` holds x_(i-1) / x_i in units of 2^-52.
+    """
+    scale = 2.0 ** 52
+    x = np.empty(layers)
+    x[layers - 1] = r
+    for i in range(layers - 2, 0, -1):
+        x[i] = np.sqrt(-2.0 * np.log(v / x[i + 1] + np.exp(-0.5 * x[i + 1] ** 2)))
+    base = v / np.exp(-0.5 * r * r)
+    width = x.copy()
+    width[0] = base
+    below = np.concatenate(([r], [0.0], x[1:-1]))
+    k = np.floor(below / width * scale).astype(np.uint64)
+    f = np.exp(-0.5 * x * x)
+    f[0] = 1.0
+    return k, width / scale, f
+
+
+_ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
+_ZIG_R = 3.6541528853610088
 
 
 def root_key(seed):
@@ -76,8 +106,46 @@ def uniform(st):
 
 
 @nb.njit(inline="always", cache=True)
+def _layer_draw(st):
+    """One ziggurat draw: (layer, signed abscissa, accepted at once, bits)."""
+    r = _next(st)
+    i = r & _U(0xFF)
+    mag = (r >> _U(9)) & _U(0xFFFFFFFFFFFFF)
+    x = mag * _ZIG_W[i]
+    if (r >> _U(8)) & _U(1):
+        x = -x
+    return i, x, mag < _ZIG_K[i], r >> _U(61)
+
+
+@nb.njit(cache=True)
+def _normal_slow(st, i, x, bits):
+    """The ziggurat's rare branches: layer i's wedge, or the tail (i = 0),
+    then fresh draws until one is accepted."""
+    while True:
+        if i == 0:
+            while True:
+                xx = -np.log1p(-uniform(st)) / _ZIG_R
+                yy = -np.log1p(-uniform(st))
+                if yy + yy > xx * xx:
+                    return -(_ZIG_R + xx) if bits & _U(1) else _ZIG_R + xx
+        if (_ZIG_F[i - 1] - _ZIG_F[i]) * uniform(st) + _ZIG_F[i] \
+                < np.exp(-0.5 * x * x):
+            return x
+        i, x, accepted, bits = _layer_draw(st)
+        if accepted:
+            return x
+
+
+@nb.njit(inline="always", cache=True)
+def normal(st):
+    """A standard normal deviate (ziggurat)."""
+    i, x, accepted, bits = _layer_draw(st)
+    if accepted:
+        return x
+    return _normal_slow(st, i, x, bits)
+
+
+@nb.njit(inline="always", cache=True)
 def normal_pair(st):
-    """Two independent standard normals (Box-Muller)."""
-    r = np.sqrt(-2.0 * np.log(1.0 - uniform(st)))
-    phi = 2.0 * np.pi * uniform(st)
-    return r * np.cos(phi), r * np.sin(phi)
+    """Two independent standard normals."""
+    return normal(st), normal(st)

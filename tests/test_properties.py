@@ -4,7 +4,11 @@ Each example is a random model: one or two ensembles, all six PIQS rates,
 H with Jx, Jy, Jz, Jz^2 terms and an exchange between the ensembles.
 Trajectory values are kept (``keep_runs_results``) so that conservation
 laws are checked trajectory by trajectory.  Measured worst cases over these
-examples: relative drift of J 6.7e-5, of the energy 1.5e-6.  Ensembles of
+examples: relative drift of the energy 1.5e-6.  J is conserved by the
+Heun scheme only up to its step error (for a phase noise dW it multiplies
+|a|^2 by 1 + dW^4 / 4); the largest drift of J over 4096 trajectories of
+the worst model (N = 1, collective dephasing at rate 2, default step) is
+1.4e-3, with either random-number sampler the package has used.  Ensembles of
 one or two emitters are in TWA's invalid regime (J < 1), so the validity
 warning is silenced here.
 """
@@ -80,7 +84,7 @@ def test_collective_dynamics_conserves_J(model):
     res = _run(model, [0.0, 0.5], [_J(m) for m in range(ens.M)])
     for m, n in enumerate(ens.N):
         J = res.runs_expect[m].real
-        assert np.max(np.abs(J[:, -1] - J[:, 0])) <= 5e-4 * (n / 2 + 1)
+        assert np.max(np.abs(J[:, -1] - J[:, 0])) <= 2e-3 * (n / 2 + 1)
 
 
 @SETTINGS
