@@ -117,9 +117,10 @@ class BatchJob:
             quiet = np.errstate(all="ignore") if faulty.any() else \
                 contextlib.nullcontext()
             with quiet:
+                symbols = {}
                 for k, ev in enumerate(self.evaluators):
                     values[k, :, i] = _evaluate(ev, t, sample, variables,
-                                                count, k)
+                                                count, k, symbols)
         out.excluded = int(faulty.sum())
         out.steps = int(steps.sum())
         out.blocks = self._blocks(values, below, a, b, ~faulty)
@@ -155,11 +156,12 @@ class BatchJob:
         return blocks
 
 
-def _evaluate(ev, t, sample, variables, count, k):
+def _evaluate(ev, t, sample, variables, count, k, symbols):
+    """Values of evaluator k; ``symbols`` caches on-site symbol values."""
     if isinstance(ev, dict):
         return evaluate(ev, variables)
     if isinstance(ev, Observable):
-        return ev(variables)
+        return ev(variables, symbols)
     out = np.asarray(ev(t, sample))
     if out.shape != (count,):
         raise ValueError(f"e_ops callable {k} must return one value per "

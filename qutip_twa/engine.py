@@ -111,7 +111,8 @@ def _norm2(z):
 @nb.njit(inline="always", cache=True)
 def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
     """Add the increments of the channel C = sum_m al S-_m + be S+_m + ga Sz_m
-    (``coef[m]`` = (al, be, ga)); returns C.
+    (``coef[m]`` = (al, be, ga)); returns C.  ``var`` holds the (Sx, Sy,
+    Sz, s) of (a, b).
 
     With u = C dt + i conj(dW), every channel adds
     dz += 1/2 (dP/dz* conj(u) - conj(dP/dz) u) for its symbol P (here C);
@@ -140,8 +141,8 @@ def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
     """Increments (da, db) and P of local channel (process q, jump j).
 
     The channel of ``_collective_channel`` with C = k P, written out for
-    each P of
-    method.md Section 4 so that only its non-zero derivatives cost.
+    each P of method.md Section 4 so that only its non-zero derivatives
+    cost.
     """
     if q == DEPHASING:
         if j == 0:

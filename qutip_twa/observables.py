@@ -53,10 +53,14 @@ class Observable:
             else:
                 self.products.append((words, idx, coef))
 
-    def __call__(self, variables):
-        """Values per trajectory; ``variables`` has shape (ntraj, 4 M)."""
+    def __call__(self, variables, cache=None):
+        """Values per trajectory; ``variables`` has shape (ntraj, 4 M).
+
+        ``cache`` (a dict, word -> on-site symbol values) can be shared by
+        the observables evaluated on the same ``variables``.
+        """
         v = variables.reshape(variables.shape[0], self.M, 4)
-        cache = {}
+        cache = {} if cache is None else cache
 
         def onsite(word):
             if word not in cache:

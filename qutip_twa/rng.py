@@ -15,7 +15,10 @@ __all__ = ["root_key", "seed_streams", "uniform", "normal", "normal_pair"]
 _U = nb.uint64
 
 
-def _ziggurat_tables(layers=256, r=3.6541528853610088, v=4.92867323399e-3):
+_ZIG_R = 3.6541528853610088    # edge of the base strip, for 256 layers
+
+
+def _ziggurat_tables(layers=256, r=_ZIG_R, v=4.92867323399e-3):
     """Marsaglia-Tsang tables for 52-bit abscissas.
 
     Layer i >= 1 is the rectangle of width x_i between f(x_i) and
@@ -24,23 +27,19 @@ def _ziggurat_tables(layers=256, r=3.6541528853610088, v=4.92867323399e-3):
     beyond r being the tail.  A draw U x_i in layer i is accepted at once
     when below x_(i-1): ``k[i]`` holds x_(i-1) / x_i in units of 2^-52.
     """
-    scale = 2.0 ** 52
-    x = np.empty(layers)
-    x[layers - 1] = r
+    x = np.zeros(layers)
+    x[-1] = r
     for i in range(layers - 2, 0, -1):
-        x[i] = np.sqrt(-2.0 * np.log(v / x[i + 1] + np.exp(-0.5 * x[i + 1] ** 2)))
-    base = v / np.exp(-0.5 * r * r)
+        x[i] = np.sqrt(-2.0 * np.log(v / x[i + 1]
+                                     + np.exp(-0.5 * x[i + 1] ** 2)))
     width = x.copy()
-    width[0] = base
-    below = np.concatenate(([r], [0.0], x[1:-1]))
-    k = np.floor(below / width * scale).astype(np.uint64)
-    f = np.exp(-0.5 * x * x)
-    f[0] = 1.0
-    return k, width / scale, f
+    width[0] = v / np.exp(-0.5 * r * r)
+    below = np.concatenate(([r], x[:-1]))
+    k = np.floor(below / width * 2.0 ** 52).astype(np.uint64)
+    return k, width / 2.0 ** 52, np.exp(-0.5 * x * x)
 
 
 _ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
-_ZIG_R = 3.6541528853610088
 
 
 def root_key(seed):

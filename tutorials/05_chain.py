@@ -61,8 +61,8 @@
 # run below, the exact checks included, so that they test the same setting.
 #
 # Set `QUTIP_TWA_TUTORIAL_QUICK=1` to run this notebook at reduced size (in
-# seconds).  At full size, panels (a)-(c) take about half an hour on two
-# cores and panel (d) several hours, almost all of it for $M = 500$;
+# seconds).  At full size, panels (a)-(c) take about 16 minutes on two
+# cores and panel (d) about 70 minutes, most of it for $M = 500$;
 # `QUTIP_TWA_FIG4D_SITES` (e.g. `20,30,50,100`) chooses the chain lengths of
 # panel (d).
 
@@ -352,9 +352,14 @@ print(f"largest S(p) at t = {t[-1]:.3g}: p = {peak:.3f} "
 # we do not run $\Omega = 0$, and use a log axis for $\Omega/\gamma$ from
 # 0.01 to 1.
 #
-# Full mode: 100 trajectories per point; the fractions are ratios of
-# means, and their error bars are standard errors from the trajectories
-# (linearised).  Quick mode: only $M = 20$, with $N = 10$ per site (same
+# Full mode: 100 trajectories per point, 20 for $M = 500$ (about 11
+# minutes per point on two cores); the fractions are ratios of means, and
+# their error bars are standard errors from the trajectories (linearised).
+# At weak drives a trajectory emits mostly in one direction or the other,
+# chosen at random (the fraction has a standard deviation of about 0.4 over
+# trajectories for $M = 100$ and 0.5 for $M = 500$ at
+# $\Omega/\gamma = 0.01$), so the error bars there are large: $\pm 0.1$
+# for $M = 500$.  Quick mode: only $M = 20$, with $N = 10$ per site (same
 # $M\varphi$ and $\Gamma N_\mathrm{tot}/\gamma$), two drives and 16
 # trajectories: a smoke test, too small to show the effect.
 
@@ -366,7 +371,11 @@ if os.environ.get("QUTIP_TWA_FIG4D_SITES"):
 N_d = 10 if QUICK else 250
 drives = np.array([0.1, 1.0] if QUICK else [0.01, 0.03, 0.1, 0.3, 1.0])
 t_d = np.linspace(0, 2.0 / GAMMA, 5)
-ntraj_d = 16 if QUICK else 100
+
+
+def ntraj_d(sites):
+    """Trajectories per point of panel (d)."""
+    return 16 if QUICK else (20 if sites >= 500 else 100)
 
 
 def fractions(res):
@@ -390,7 +399,7 @@ for Md in M_values:
         res, seconds = run_chain(
             chd, t_d, {"I_F": chd.forward_emission(),
                        "I_B": chd.backward_emission()},
-            ntraj=ntraj_d, seed=4, keep_runs_results=True)
+            ntraj=ntraj_d(Md), seed=4, keep_runs_results=True)
         frac[Md, x] = fractions(res)
         print(f"M = {Md:3d}, gamma = {pump_d:6.1f}, Omega/gamma = {x:5.2f}: "
               f"I_F fraction {frac[Md, x][0]:.3f}, I_B fraction "
