@@ -103,12 +103,6 @@ def _separable_gradient(var, U, V, grad):
 
 
 @nb.njit(inline="always", cache=True)
-def _norm2(z):
-    """|z|^2 without the square root of abs()."""
-    return z.real * z.real + z.imag * z.imag
-
-
-@nb.njit(inline="always", cache=True)
 def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
     """Add the increments of the channel C = sum_m al S-_m + be S+_m + ga Sz_m
     (``coef[m]`` = (al, be, ga)); returns C.  ``var`` holds the (Sx, Sy,
@@ -237,7 +231,7 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
                      + local_rates[m, 2])
         am, bm = a[m], b[m]
         ac, bc = np.conj(am), np.conj(bm)
-        s = 0.5 * (_norm2(am) + _norm2(bm))
+        s = var[4 * m + 3]
         J = s - 0.5
         N = n_emitters[m]
         up = N / 2 - J
