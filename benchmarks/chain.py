@@ -17,7 +17,8 @@ import time
 import numba
 import numpy as np
 
-from qutip_twa import composite, models, twasolve
+from qutip_twa import models, twasolve
+from qutip_twa.build import couplings
 
 
 def measure(M, N, ntraj, steps):
@@ -45,7 +46,7 @@ def main():
     parser.add_argument("--dense", action="store_true")
     args = parser.parse_args()
     if args.dense:
-        composite.lower_generators = lambda A: None
+        couplings.lower_generators = lambda A: None
     if args.threads:
         numba.set_num_threads(args.threads)
     print(f"threads: {numba.get_num_threads()}, ntraj {args.ntraj}, "

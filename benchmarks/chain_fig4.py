@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from qutip_twa import models, twasolve
-from qutip_twa.solver import TwaValidityWarning
+from qutip_twa import TwaValidityWarning
 
 M, N, PHI = 100, 250, np.pi / 10
 

@@ -21,7 +21,7 @@ import time
 import numpy as np
 from qutip import piqs
 
-from qutip_twa.dicke import dicke_labels, num_dicke_states
+from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
 from qutip_twa.exact import population_rate_matrix, population_solve
 
 

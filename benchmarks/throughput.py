@@ -17,7 +17,7 @@ import numpy as np
 from qutip import piqs
 
 from qutip_twa import twasolve
-from qutip_twa.rng import normal, root_key, seed_streams
+from qutip_twa.engine.rng import normal, root_key, seed_streams
 
 
 def cases(N):

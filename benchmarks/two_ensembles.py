@@ -23,7 +23,7 @@ import time
 import numpy as np
 from qutip import piqs
 
-from qutip_twa.dicke import collective_matrices
+from qutip_twa.operators.dicke import collective_matrices
 from qutip_twa.exact.two_ensembles import two_ensemble_solve
 
 

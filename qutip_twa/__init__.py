@@ -4,12 +4,12 @@ __version__ = "0.1.0"
 
 from . import models
 from .comparison import Comparison, compare, plot_comparison
-from .operators import EnsembleOperator, Ensembles
-from .result import TwaResult
-from .sample import PhaseSpaceSample
-from .solver import twasolve
-from .states import ProductState
+from .diagnostics import TwaFaultWarning, TwaValidityWarning
+from .operators import EnsembleOperator, Ensembles, ProductState
+from .results import PhaseSpaceSample, TwaResult
+from .solver import TwaSolver, twasolve
 
-__all__ = ["twasolve", "TwaResult", "PhaseSpaceSample", "Ensembles",
-           "EnsembleOperator", "ProductState", "models", "compare", "plot_comparison",
-           "Comparison", "__version__"]
+__all__ = ["twasolve", "TwaSolver", "TwaResult", "PhaseSpaceSample",
+           "Ensembles", "EnsembleOperator", "ProductState", "models",
+           "compare", "plot_comparison", "Comparison", "TwaFaultWarning",
+           "TwaValidityWarning", "__version__"]

@@ -1,10 +1,11 @@
-"""Argument checks shared by the solvers."""
+"""Argument checks shared by the solvers: one function per kind of value."""
 
 import numpy as np
 
-from .identify import canonical
+from .canonical import canonical
 
-__all__ = ["check_tlist", "check_rate", "per_ensemble"]
+__all__ = ["check_tlist", "check_rate", "check_rates", "per_ensemble",
+           "check_ntraj"]
 
 
 def check_tlist(tlist):
@@ -30,6 +31,16 @@ def check_rate(name, value):
     return canonical(value)
 
 
+def check_rates(name, value, M):
+    """A rate per ensemble from a real scalar or a vector of M rates."""
+    arr = np.asarray(value)
+    if np.iscomplexobj(arr) or arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a real rate or a vector of M = {M} "
+                        f"real rates, got {value!r}")
+    return np.array([check_rate(name, v)
+                     for v in per_ensemble(arr, M, name)])
+
+
 def per_ensemble(value, M, name, dtype=float):
     """``value`` as a finite vector of length M (a scalar is repeated)."""
     arr = np.asarray(value, dtype=dtype)
@@ -39,3 +50,11 @@ def per_ensemble(value, M, name, dtype=float):
         raise ValueError(f"{name} must be a finite scalar or a vector of "
                          f"length M = {M}, got {value!r}")
     return arr
+
+
+def check_ntraj(ntraj):
+    """A positive int number of trajectories."""
+    if not isinstance(ntraj, (int, np.integer)) or isinstance(ntraj, bool) \
+            or ntraj < 1:
+        raise ValueError(f"ntraj must be a positive integer, got {ntraj!r}")
+    return int(ntraj)

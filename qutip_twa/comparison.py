@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .result import TwaResult
+from .results import TwaResult
 
 __all__ = ["compare", "plot_comparison", "Comparison"]
 

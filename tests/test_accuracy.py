@@ -1,4 +1,4 @@
-"""The accuracy table of method.md Section 8 (and paper Figs. 2a and 5).
+"""The accuracy table of docs/theory.md Section 8 (and paper Figs. 2a and 5).
 
 Each case compares twasolve with mesolve on the PIQS Liouvillian.  The error
 budget per case is the systematic TWA error measured with 20000+ trajectories
@@ -38,7 +38,7 @@ def compare(system, tlist, e_ops, ntraj, seed):
     return exact, twa
 
 
-# (N, budget on <J+J->/N^2): method.md gives 0.009 at N = 10, 0.003 at 30
+# (N, budget on <J+J->/N^2): docs/theory.md Section 8 gives 0.009 at N = 10, 0.003 at 30
 LASER_BUDGET = {10: 0.009, 40: 0.003}
 
 
@@ -63,7 +63,7 @@ def test_superradiant_laser_error_falls_with_N(laser_errors):
     assert laser_errors[40] < laser_errors[10]
 
 
-# (local process, N) -> budget on <Jz>/N; method.md: dephasing 0.024 at 10
+# (local process, N) -> budget on <Jz>/N; docs/theory.md Section 8: dephasing 0.024 at 10
 BTC_BUDGET = {("dephasing", 10): 0.024, ("dephasing", 30): 0.008,
               ("emission", 10): 0.012, ("emission", 30): 0.005}
 

@@ -45,7 +45,7 @@ def test_table_matches_direct_computation(laser):
 
 
 def test_table_of_the_laser_is_within_the_budget(laser):
-    """The N = 10 laser budget of method.md (0.009 in <J+J->/N^2)."""
+    """The N = 10 laser budget of docs/theory.md Section 8 (0.009 in <J+J->/N^2)."""
     exact, twa = laser
     table = compare(exact, twa, keys=["I"], norms=N ** 2)
     assert_close_to_exact(twa.average_e_data["I"] / N ** 2,

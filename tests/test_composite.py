@@ -5,7 +5,7 @@ import pytest
 from qutip import piqs
 
 from qutip_twa import Ensembles, models, twasolve
-from qutip_twa import composite
+from qutip_twa.build import couplings
 
 from conftest import SAFETY
 
@@ -75,7 +75,7 @@ def test_initial_expectations(state):
 
     Exact for first moments and their products across ensembles (the
     ensembles are sampled independently), and for J+J- of |N/2, N/2>
-    (method.md Section 6).  Fixed-modulus Fock sampling is not exact for
+    (docs/theory.md Section 6).  Fixed-modulus Fock sampling is not exact for
     on-site second moments in general: it misses 1/16 of <Jz^2> when one
     Schwinger mode is occupied and 1/8 when both are.
     """
@@ -143,9 +143,9 @@ def test_coupling_paths_agree(monkeypatch):
                         **kw)
 
     separable = run()
-    monkeypatch.setattr(composite, "lower_generators", lambda A: None)
+    monkeypatch.setattr(couplings, "lower_generators", lambda A: None)
     dense = run()
-    monkeypatch.setattr(composite, "MAX_DENSE_EXCHANGE", 0)
+    monkeypatch.setattr(couplings, "MAX_DENSE_EXCHANGE", 0)
     monomials = run()
     for other in (dense, monomials):
         for k in range(len(e_ops)):

@@ -7,8 +7,8 @@ import pytest
 from qutip import piqs
 
 from qutip_twa import twasolve
-from qutip_twa.batches import BatchJob
-from qutip_twa.solver import TwaFaultWarning, TwaValidityWarning
+from qutip_twa.run import BatchJob
+from qutip_twa import TwaFaultWarning, TwaValidityWarning
 
 N = 6
 SYSTEM = piqs.Dicke(N, collective_emission=1.0, pumping=5.0)

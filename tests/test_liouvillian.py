@@ -5,8 +5,8 @@ import pytest
 import qutip
 from qutip import piqs
 
-from qutip_twa.dicke import dicke_labels, num_dicke_states
-from qutip_twa.liouvillian import RATE_NAMES, decompose_liouvillian
+from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
+from qutip_twa.translate.liouvillian import RATE_NAMES, decompose_liouvillian
 
 NS = (2, 5, 10)
 RATES = dict(emission=0.3, dephasing=0.7, pumping=0.11,

@@ -6,7 +6,7 @@ import qutip
 from qutip import piqs
 
 from qutip_twa import Ensembles
-from qutip_twa.identify import tensor_operator
+from qutip_twa.translate.collective import tensor_operator
 
 
 def _close(a, b):

@@ -5,7 +5,7 @@ import pytest
 import qutip
 from qutip import piqs
 
-from qutip_twa.dicke import dicke_labels, num_dicke_states
+from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
 from qutip_twa.exact import population_rate_matrix, population_solve
 
 RATES = ("emission", "dephasing", "pumping", "collective_emission",

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qutip_twa import Ensembles, twasolve
-from qutip_twa.batches import J_MARGIN, J_MARGIN_FRACTION
+from qutip_twa.diagnostics import J_MARGIN, J_MARGIN_FRACTION
 
 pytestmark = pytest.mark.filterwarnings(
-    "ignore::qutip_twa.solver.TwaValidityWarning")
+    "ignore::qutip_twa.diagnostics.TwaValidityWarning")
 SETTINGS = settings(max_examples=12, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 rate = st.floats(0.0, 2.0)

@@ -18,13 +18,7 @@ import qutip
 from qutip import piqs
 
 from qutip_twa import Ensembles, models, twasolve
-try:
-    from qutip_twa.engine import kernels
-except ImportError:  # baseline layout
-    import qutip_twa.engine as kernels
-OLD_NAMES = ("n_emitters", "local_rates", "jumps", "mono_var", "mono_coef",
-             "mono_chan", "chan_val", "exchange_var", "exchange_mat",
-             "sep_u", "sep_v")
+from qutip_twa.engine import kernels
 
 DATA = pathlib.Path(__file__).parent / "data" / "reference_results.npz"
 N = 6
@@ -124,21 +118,16 @@ def record(case):
         for name, f in originals.items():
             setattr(kernels, name, f)
     inputs = {}
-    init = seen["sample_initial"][3:]
-    for k, v in zip(("cum_prob", "n_a", "n_b", "theta", "phi"), init):
+    for k, v in seen["sample_initial"][3]._asdict().items():
         inputs[f"init_{k}"] = v
     if "propagate" in seen:
         args = seen["propagate"]
-        model, plan = args[6:], {"dt": args[4]}
+        model, plan = args[6], {"dt": args[4]}
     else:
         args = seen["propagate_adaptive"]
-        model = args[9:]
+        model = args[8]
         plan = {"dt_max": args[4], "steps_per_rate": args[5]}
-    if len(model) > 1:
-        model = dict(zip(OLD_NAMES, model))
-    else:
-        model = model[0]._asdict()
-    for k, v in model.items():
+    for k, v in model._asdict().items():
         inputs[f"model_{k}"] = v
     for k, v in plan.items():
         inputs[f"plan_{k}"] = np.asarray(v)

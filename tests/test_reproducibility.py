@@ -4,7 +4,8 @@ import numpy as np
 import qutip
 from qutip import piqs
 
-from qutip_twa import TwaResult, batches, twasolve
+from qutip_twa import TwaResult, twasolve
+from qutip_twa.run import batches
 
 N = 8
 SYSTEM = piqs.Dicke(N, hamiltonian=N * piqs.jspin(N, "x"),

@@ -6,7 +6,7 @@ import pytest
 import qutip
 from qutip.solver.multitrajresult import MultiTrajResult
 
-from qutip_twa.result import TwaResult
+from qutip_twa.results import TwaResult
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -11,7 +11,7 @@ import numba as nb
 import numpy as np
 from scipy import special, stats
 
-from qutip_twa.rng import _ZIG_R, normal, root_key, seed_streams
+from qutip_twa.engine.rng import _ZIG_R, normal, root_key, seed_streams
 
 N_DRAWS = 4_000_000
 

@@ -4,8 +4,8 @@ import qutip
 from qutip import piqs
 from scipy.linalg import expm
 
-from qutip_twa.dicke import collective_matrices, dicke_labels, num_dicke_states
-from qutip_twa.states import (InitialState, coherent_amplitudes,
+from qutip_twa.operators.dicke import collective_matrices, dicke_labels, num_dicke_states
+from qutip_twa.operators.states import (InitialState, coherent_amplitudes,
                               identify_initial_state)
 
 NS = (1, 2, 5, 10)

@@ -1,11 +1,13 @@
-"""Weyl symbols (method.md Section 3) and operator identification."""
+"""Weyl symbols (docs/theory.md Section 3) and operator identification."""
 
 import numpy as np
 import pytest
 from qutip import piqs
 
-from qutip_twa.identify import collective_coefficients, collective_symbol
-from qutip_twa.symbols import add, evaluate, monomial_symbol, phase_variables
+from qutip_twa.translate.collective import collective_coefficients
+from qutip_twa.operators.symbols import (add, evaluate, monomial_symbol,
+                                        phase_variables,
+                                        symbol_of_coefficients)
 
 TABLE = {  # operator builder -> symbol as a function of (Sx, Sy, Sz, s)
     "J+": (lambda jx, jy, jz, jp, jm: jp,
@@ -40,14 +42,14 @@ def test_symbol_table(name):
     ops = (jx, jy, jz, piqs.jspin(N, "+"), piqs.jspin(N, "-"))
     build, expected = TABLE[name]
     v = random_points()
-    got = evaluate(collective_symbol(build(*ops), N, name), v)
+    got = evaluate(symbol_of_coefficients(collective_coefficients(build(*ops), N, name)), v)
     np.testing.assert_allclose(got, expected(*v.T), atol=1e-10)
 
 
 def test_star_product_gives_ordering_corrections():
     """W(J+) * W(J-) - W(J-) * W(J+) = 2 Sz, the symbol of [J+, J-] = 2 Jz,
     from the star product directly (not from the identification)."""
-    from qutip_twa.symbols import _JM, _JP, _star, _to_real_variables
+    from qutip_twa.operators.symbols import _JM, _JP, _star, _to_real_variables
     jpjm = _to_real_variables(_star(_JP, _JM))
     jmjp = _to_real_variables(_star(_JM, _JP))
     v = random_points()
@@ -58,20 +60,20 @@ def test_star_product_gives_ordering_corrections():
 def test_quartic_symbol_from_star_products_and_from_identification():
     """W((J+J-)^2) two ways: the Moyal square of W(J+J-), and the
     identified polynomial J+^2 J-^2 - 2 J+ Jz J- (J-J+ = J+J- - 2Jz)."""
-    from qutip_twa.symbols import _JM, _JP, _star, _to_real_variables
+    from qutip_twa.operators.symbols import _JM, _JP, _star, _to_real_variables
     jpjm = _star(_JP, _JM)
     square = _to_real_variables(_star(jpjm, jpjm))
     N = 8
     op = (piqs.jspin(N, "+") * piqs.jspin(N, "-")) ** 2
     v = random_points()
     np.testing.assert_allclose(evaluate(square, v),
-                               evaluate(collective_symbol(op, N, "op"), v),
+                               evaluate(symbol_of_coefficients(collective_coefficients(op, N, "op")), v),
                                rtol=1e-10, atol=1e-10)
 
 
 def test_number_operator_squared():
     """Single-mode check of the star product: W(n^2) = |a|^4 - |a|^2."""
-    from qutip_twa.symbols import _star
+    from qutip_twa.operators.symbols import _star
     n = {(1, 1, 0, 0): 1.0, (0, 0, 0, 0): -0.5}
     assert _star(n, n) == {(2, 2, 0, 0): 1.0, (1, 1, 0, 0): -1.0}
 

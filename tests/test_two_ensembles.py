@@ -6,7 +6,7 @@ import qutip
 import scipy.sparse as sp
 from qutip import piqs
 
-from qutip_twa.dicke import collective_matrices, num_dicke_states
+from qutip_twa.operators.dicke import collective_matrices, num_dicke_states
 from qutip_twa.exact import two_ensembles as te
 from qutip_twa.exact.two_ensembles import two_ensemble_solve
 

@@ -59,9 +59,9 @@ from scipy.sparse.linalg import spsolve
 
 import qutip_twa
 from qutip_twa import Ensembles, twasolve
-from qutip_twa.dicke import dicke_labels, num_dicke_states
+from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
 from qutip_twa.exact import population_rate_matrix, population_solve
-from qutip_twa.solver import TwaValidityWarning
+from qutip_twa import TwaValidityWarning
 
 QUICK = os.environ.get("QUTIP_TWA_TUTORIAL_QUICK") == "1"
 FIGURES = Path(os.environ.get("QUTIP_TWA_FIGURES", "figures"))

@@ -59,7 +59,7 @@ from qutip import piqs
 
 import qutip_twa
 from qutip_twa import Ensembles, twasolve
-from qutip_twa.solver import TwaValidityWarning
+from qutip_twa import TwaValidityWarning
 
 QUICK = os.environ.get("QUTIP_TWA_TUTORIAL_QUICK") == "1"
 FIGURES = Path(os.environ.get("QUTIP_TWA_FIGURES", "figures"))

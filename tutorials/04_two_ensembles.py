@@ -56,7 +56,7 @@ import numpy as np
 import qutip_twa
 from qutip_twa import models, twasolve
 from qutip_twa.exact import pair_solve, uniform_chain_emission
-from qutip_twa.solver import TwaValidityWarning
+from qutip_twa import TwaValidityWarning
 
 QUICK = os.environ.get("QUTIP_TWA_TUTORIAL_QUICK") == "1"
 FIGURES = Path(os.environ.get("QUTIP_TWA_FIGURES", "figures"))

@@ -53,10 +53,10 @@ from scipy.sparse.linalg import spsolve
 
 import qutip_twa
 from qutip_twa import models, twasolve
-from qutip_twa.dicke import dicke_labels
+from qutip_twa.operators.dicke import dicke_labels
 from qutip_twa.exact import (pair_solve, population_rate_matrix,
                              population_solve)
-from qutip_twa.solver import TwaValidityWarning
+from qutip_twa import TwaValidityWarning
 
 QUICK = os.environ.get("QUTIP_TWA_TUTORIAL_QUICK") == "1"
 FIGURES = Path(os.environ.get("QUTIP_TWA_FIGURES", "figures"))

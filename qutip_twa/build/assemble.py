@@ -1,22 +1,50 @@
-"""A model ready for the engine: ensembles, channels and the Hamiltonian.
+"""From operators to the engine: ``build_model`` and ``Model``.
 
-``Model`` collects what the front ends identified (emitter numbers, local
-rates, collective jumps, Hamiltonian symbol terms with their time
-coefficients) and turns it into the plain arrays the numba engine takes.
+``build_model`` turns a ``System`` (operators on one ``Ensembles``) into a
+``Model``: jump rows, Hamiltonian Weyl symbols with their time coefficients
+and the couplings between ensembles split off for the engine.  ``Model``
+evaluates the coefficients on a step grid into an ``EngineModel``.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .identify import canonical
+from ..canonical import canonical
+from ..engine.contract import EngineModel
+from ..operators.symbols import add
+from .couplings import split_couplings
 from .separable import from_generators
-from .symbols import add
 
-__all__ = ["Model", "step_grid"]
+__all__ = ["Model", "build_model"]
 
-# Heun steps per characteristic time 1/rate; see tests/test_convergence.py.
-STEPS_PER_UNIT_RATE = 100.0
+
+def build_model(system):
+    """The ``Model`` of a ``System``.
+
+    A jump with a constant part c0 becomes D[L] plus a Hamiltonian
+    correction: D[L + c0] = D[L] - i[(i/2)(c0* L - c0 L^+), .].
+    """
+    ens = system.ensembles
+    hamiltonian = list(system.hamiltonian)
+    rows = []
+    for op in system.jumps:
+        c0, cm, cp, cz = op.linear_coefficients()
+        rows.append(np.stack([cm, cp, cz], axis=1))
+        if c0:
+            lin = op - c0
+            hamiltonian.append(
+                (0.5j * (np.conj(c0) * lin - c0 * lin.dag()), None))
+    constant = sum((op for op, c in hamiltonian if c is None),
+                   start=0.0 * ens.identity())
+    separable, exchange_var, exchange_mat, rest = split_couplings(constant)
+    return Model(
+        n_emitters=ens.N.astype(float), local_rates=system.local_rates,
+        jumps=np.array(rows, dtype=complex).reshape(-1, ens.M, 3),
+        hamiltonian=[(rest.symbol(), None)]
+        + [(op.symbol(), c) for op, c in hamiltonian if c is not None],
+        exchange_var=exchange_var, exchange_mat=exchange_mat,
+        separable=separable)
 
 
 @dataclass
@@ -27,7 +55,7 @@ class Model:
     ----------
     n_emitters : array (M,)
     local_rates : array (M, 3)
-        PIQS-convention emission, pumping, dephasing rates per ensemble.
+        PIQS-convention rates per ensemble, in ``LOCAL_PROCESSES`` order.
     jumps : complex array (K, M, 3)
         Collective channel k has symbol sum_m alpha S-_m + beta S+_m
         + gamma Sz_m, rate included.
@@ -36,7 +64,7 @@ class Model:
     exchange_var, exchange_mat : arrays, optional
         Constant couplings between ensembles, 1/2 v^T G v over the variables
         v = var[exchange_var] (indices 4 m + k, k in Sx, Sy, Sz), G real
-        symmetric; see engine.py.
+        symmetric; see ``EngineModel``.
     separable : (U, V), optional
         Exchange sum A[m, m'] S+_m S-_m' over m != m' with A Hermitian and
         A[m, m'] = U[m] . V[m'] for m > m' (separable.py).
@@ -84,12 +112,16 @@ class Model:
                 np.array(coefs, dtype=np.complex128),
                 np.array(chans, dtype=np.int64))
 
-    def engine_arrays(self, grid):
-        """The model's arguments of ``engine.propagate`` on a step grid."""
+    def engine_model(self, grid):
+        """The ``EngineModel``, time coefficients evaluated on ``grid``."""
         U, V = self.separable or (np.zeros((self.M, 0), complex),) * 2
-        return (self.n_emitters, self.local_rates, self.jumps,
-                *self.monomials(), self.coefficient_values(grid),
-                self.exchange_var, self.exchange_mat, U, V)
+        mono_var, mono_coef, mono_chan = self.monomials()
+        return EngineModel(
+            n_emitters=self.n_emitters, local_rates=self.local_rates,
+            jumps=self.jumps, mono_var=mono_var, mono_coef=mono_coef,
+            mono_chan=mono_chan, chan_val=self.coefficient_values(grid),
+            exchange_var=self.exchange_var, exchange_mat=self.exchange_mat,
+            sep_u=U, sep_v=V)
 
     def check_hermitian(self, tlist):
         """Raise ValueError unless the Hamiltonian symbol is real."""
@@ -151,12 +183,3 @@ def _coefficient_row(coefficient, times):
             f"({row[bad[0]]}) at t = {times[bad[0]]:g}; coefficients must "
             "be finite over tlist")
     return row
-
-
-def step_grid(tlist, dt_max):
-    """Sub-steps between output times: (grid, steps per interval)."""
-    steps = np.maximum(np.ceil(np.diff(tlist) / dt_max - 1e-9), 1).astype(int)
-    grid = [tlist[:1]]
-    for t0, t1, n in zip(tlist[:-1], tlist[1:], steps):
-        grid.append(t0 + (t1 - t0) * np.arange(1, n + 1) / n)
-    return np.concatenate(grid), steps

@@ -1,43 +1,30 @@
 """The numba engine: Stratonovich Heun steps for M ensembles' amplitudes.
 
 State of one trajectory: complex amplitudes a[m], b[m] for m < M.  The model
-is a handful of arrays (see ``Model`` in model.py):
-
-- ``n_emitters[m]``, ``local_rates[m] = (emission, pumping, dephasing)``,
-- ``jumps[k, m] = (alpha, beta, gamma)``: collective channel k has the symbol
-  C_k = sum_m alpha S-_m + beta S+_m + gamma Sz_m (sqrt of the rate included),
-- the Hamiltonian symbol as monomials: ``mono_var[i]`` (up to four variable
-  indices 4 m + (Sx, Sy, Sz, s), -1 for none), ``mono_coef[i]`` and
-  ``mono_chan[i]``, the row of ``chan_val`` (coefficient values on the step
-  grid) that multiplies it; row 0 is the constant 1,
-- constant couplings between ensembles as a dense real symmetric matrix:
-  H_x = 1/2 sum_ij xch_mat[i, j] v[xch_var[i]] v[xch_var[j]] over variables
-  v (Sx, Sy, Sz of distinct ensembles); its gradient is one matrix-vector
-  product, O(n^2) for n coupled variables however many pairs are coupled,
-- semiseparable exchange sum_{m != m'} A[m, m'] S+_m S-_m' with A Hermitian
-  and A[m, m'] = sum_k sep_u[m, k] sep_v[m', k] for m > m' (separable.py):
-  two running sums, O(M r).
+is an ``EngineModel`` (contract.py), a named tuple of arrays: emitter
+numbers, local rates, collective jumps, the Hamiltonian symbol as monomials
+with their time-coefficient rows, and constant couplings between ensembles
+as a dense matrix (one matrix-vector product, O(n^2) for n coupled
+variables) or as a semiseparable exchange (two running sums, O(M r)).
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
 Heun stages; local channels' common-phase part is applied as the exact
-rotation of method.md Section 5.
+rotation of docs/theory.md Section 5.
 """
 
 import numba as nb
 import numpy as np
 
+from .contract import DEPHASING, EMISSION, PUMPING
 from .rng import normal_pair, uniform
 
-__all__ = ["propagate", "propagate_adaptive", "sample_initial", "EMISSION",
-           "PUMPING", "DEPHASING"]
+__all__ = ["propagate", "propagate_adaptive", "sample_initial"]
 
-EMISSION, PUMPING, DEPHASING = 0, 1, 2
 _CHUNK = 16
 
 
 @nb.njit(inline="always", cache=True)
-def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          xch_var, xch_mat, sep_u, sep_v, var, grad):
+def _hamiltonian_gradient(a, b, model, tg, var, grad):
     """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
     M = a.shape[0]
     for m in range(M):
@@ -48,6 +35,8 @@ def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
         var[4 * m + 1] = sp.imag
         var[4 * m + 2] = 0.5 * (na - nb_)
         var[4 * m + 3] = 0.5 * (na + nb_)
+    mono_var, mono_coef = model.mono_var, model.mono_coef
+    mono_chan, chan_val = model.mono_chan, model.chan_val
     grad[:] = 0.0
     for i in range(mono_var.shape[0]):
         c = mono_coef[i] * chan_val[mono_chan[i], tg]
@@ -63,14 +52,15 @@ def _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
                 if other != slot:
                     prod *= var[w]
             grad[v] += prod.real
-    n = xch_var.shape[0]
+    exchange_var, exchange_mat = model.exchange_var, model.exchange_mat
+    n = exchange_var.shape[0]
     for i in range(n):
         acc = 0.0
         for j in range(n):
-            acc += xch_mat[i, j] * var[xch_var[j]]
-        grad[xch_var[i]] += acc
-    if sep_u.shape[1]:
-        _separable_gradient(var, sep_u, sep_v, grad)
+            acc += exchange_mat[i, j] * var[exchange_var[j]]
+        grad[exchange_var[i]] += acc
+    if model.sep_u.shape[1]:
+        _separable_gradient(var, model.sep_u, model.sep_v, grad)
 
 
 @nb.njit(cache=True)
@@ -135,7 +125,7 @@ def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
     """Increments (da, db) and P of local channel (process q, jump j).
 
     The channel of ``_collective_channel`` with C = k P, written out for
-    each P of method.md Section 4 so that only its non-zero derivatives
+    each P of docs/theory.md Section 4 so that only its non-zero derivatives
     cost.
     """
     if q == DEPHASING:
@@ -196,9 +186,7 @@ def _amplitude(rate, chi2, dchi2, h, corr):
 
 
 @nb.njit(inline="always", cache=True)
-def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
-               mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
-               var, grad, Da, Db, theta, kappa):
+def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
     """Heun stage: non-rotation increments Da, Db and rotation angles theta.
 
     Returns the local rate of the dynamics at (a, b): the largest precession
@@ -207,8 +195,9 @@ def _increment(a, b, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
     of local rates.  At full coherence this equals ``Model.rate_scale``.
     """
     M = a.shape[0]
-    _hamiltonian_gradient(a, b, mono_var, mono_coef, mono_chan, chan_val, tg,
-                          xch_var, xch_mat, sep_u, sep_v, var, grad)
+    n_emitters, local_rates, jumps = (model.n_emitters, model.local_rates,
+                                      model.jumps)
+    _hamiltonian_gradient(a, b, model, tg, var, grad)
     rate_h = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
@@ -289,8 +278,7 @@ def _work_arrays(M, n_noise, jumps):
 def _heun_step(ai, bi, st, dt, tg, work, model):
     """One Stratonovich Heun step of one trajectory, in place.
 
-    ``model`` is the tuple of engine arrays (n_emitters ... sep_v); the
-    step uses coefficient columns tg (start) and tg + 1 (end).  Returns the
+    ``model`` is an ``EngineModel``; the step uses coefficient columns tg (start) and tg + 1 (end).  Returns the
     local rate (see ``_increment``) at the predictor point.
     """
     dW, var, grad, D1a, D1b, D2a, D2b, th1, th2, pa, pb, kappa = work
@@ -299,18 +287,12 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
-    (n_emitters, local_rates, jumps, mono_var, mono_coef, mono_chan, chan_val,
-     xch_var, xch_mat, sep_u, sep_v) = model
-    _increment(ai, bi, tg, dt, dW, n_emitters, local_rates, jumps, mono_var,
-               mono_coef, mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v,
-               var, grad, D1a, D1b, th1, kappa)
+    _increment(ai, bi, tg, dt, dW, model, var, grad, D1a, D1b, th1, kappa)
     for m in range(M):
         rot = _rotation(th1[m])
         pa[m] = (ai[m] + D1a[m]) * rot
         pb[m] = (bi[m] + D1b[m]) * rot
-    rate = _increment(pa, pb, tg + 1, dt, dW, n_emitters, local_rates, jumps,
-                      mono_var, mono_coef, mono_chan, chan_val, xch_var,
-                      xch_mat, sep_u, sep_v, var, grad, D2a, D2b,
+    rate = _increment(pa, pb, tg + 1, dt, dW, model, var, grad, D2a, D2b,
                       th2, kappa)
     for m in range(M):
         rot = _rotation(0.5 * (th1[m] + th2[m]))
@@ -324,27 +306,22 @@ def _rate_at(ai, bi, work, model):
     """The local rate of ``_increment`` at (ai, bi), without a step."""
     dW, var, grad, Da, Db, _, _, theta, _, _, _, kappa = work
     dW[:] = 0.0
-    (n_emitters, local_rates, jumps, mono_var, mono_coef, mono_chan, chan_val,
-     xch_var, xch_mat, sep_u, sep_v) = model
-    return _increment(ai, bi, 0, 0.0, dW, n_emitters, local_rates, jumps,
-                      mono_var, mono_coef, mono_chan, chan_val, xch_var,
-                      xch_mat, sep_u, sep_v, var, grad, Da, Db, theta,
+    return _increment(ai, bi, 0, 0.0, dW, model, var, grad, Da, Db, theta,
                       kappa)
 
 
 @nb.njit(parallel=True, cache=True)
-def propagate(a, b, rng, n_steps, dt, tg0, *model):
+def propagate(a, b, rng, n_steps, dt, tg0, model):
     """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
 
-    ``model``: n_emitters, local_rates, jumps, mono_var, mono_coef,
-    mono_chan, chan_val, xch_var, xch_mat, sep_u, sep_v.  The step k uses
-    coefficient columns tg0 + k (start) and tg0 + k + 1 (end).
+    ``model`` is an ``EngineModel``.  The step k uses coefficient columns
+    tg0 + k (start) and tg0 + k + 1 (end).
     """
     ntraj, M = a.shape
-    n_noise = _n_noises(model[1], model[2])
+    n_noise = _n_noises(model.local_rates, model.jumps)
     n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise, model[2])
+        work = _work_arrays(M, n_noise, model.jumps)
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
             for step in range(n_steps):
                 _heun_step(a[i], b[i], rng[i], dt, tg0 + step, work, model)
@@ -352,7 +329,7 @@ def propagate(a, b, rng, n_steps, dt, tg0, *model):
 
 @nb.njit(parallel=True, cache=True)
 def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
-                       *model):
+                       model):
     """Advance every trajectory by the time ``span``, each with its own steps.
 
     Each step is ``min(dt_max, 1 / (steps_per_rate * r))``, r the local rate
@@ -360,14 +337,14 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
     point, kept in ``rate[i]`` between calls (negative: not known yet); the
     last step is shortened to end at ``span``.  The step depends only on
     the trajectory's past, so the Heun scheme stays a Stratonovich scheme.
-    ``steps[i]`` counts the steps.  The model must be time-independent (its
-    coefficient columns 0 and 1 are used).
+    ``steps[i]`` counts the steps.  The ``EngineModel`` must be
+    time-independent (its coefficient columns 0 and 1 are used).
     """
     ntraj, M = a.shape
-    n_noise = _n_noises(model[1], model[2])
+    n_noise = _n_noises(model.local_rates, model.jumps)
     n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise, model[2])
+        work = _work_arrays(M, n_noise, model.jumps)
         for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
             if rate[i] < 0.0:
                 rate[i] = _rate_at(a[i], b[i], work, model)
@@ -395,13 +372,16 @@ def _fock(st, n):
 
 
 @nb.njit(parallel=True, cache=True)
-def sample_initial(rng, a, b, cum_prob, n_a, n_b, theta, phi):
+def sample_initial(rng, a, b, tables):
     """Sample amplitudes of each trajectory and ensemble.
 
-    Ensemble m draws a Dicke state (J, M) from the cumulative populations
-    ``cum_prob[m]`` (rows padded with 1.0), giving Fock numbers n_a = J + M,
-    n_b = J - M, then applies the SU(2) rotation by (theta[m], phi[m]).
+    ``tables`` is a ``SamplingTables``: ensemble m draws a Dicke state
+    (J, M) from the cumulative populations ``cum_prob[m]``, giving Fock
+    numbers n_a = J + M, n_b = J - M, then applies the SU(2) rotation by
+    (theta[m], phi[m]).
     """
+    cum_prob, n_a, n_b = tables.cum_prob, tables.n_a, tables.n_b
+    theta, phi = tables.theta, tables.phi
     ntraj, M = a.shape
     for i in nb.prange(ntraj):
         st = rng[i]

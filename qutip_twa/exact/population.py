@@ -48,7 +48,7 @@ from qutip import Qobj, QobjEvo, qdiags
 from qutip.solver import Result
 
 from ..checks import check_tlist
-from ..dicke import dicke_labels, num_dicke_states
+from ..operators.dicke import dicke_labels, num_dicke_states
 
 __all__ = ["population_rate_matrix", "population_solve", "PopulationResult"]
 
@@ -190,7 +190,7 @@ def population_rate_matrix(N, emission=0., dephasing=0., pumping=0.,
     -------
     W : scipy.sparse.csr_matrix
         Real ``(dim, dim)`` matrix, ``dim = num_dicke_states(N)``, in the
-        PIQS basis ordering (see :func:`qutip_twa.dicke.dicke_labels`).
+        PIQS basis ordering (see :func:`qutip_twa.operators.dicke.dicke_labels`).
         ``W[a, b]`` (a != b) is the rate b -> a and is >= 0; every column
         sums to zero. At most 9 entries per column: transitions only connect
         (j, m) to (j + dj, m + dm) with dj, dm in {-1, 0, 1}.
@@ -792,7 +792,7 @@ def population_solve(system, rho0, tlist, e_ops=None, options=None):
         Quantities to record, as for ``mesolve``. A Dicke-basis :obj:`.Qobj`
         gives ``Tr(O rho) = sum_i O_ii p_i`` (only its diagonal matters, and
         the result is exact); a callable ``f(j, m)`` receives the arrays of
-        Dicke labels (:func:`qutip_twa.dicke.dicke_labels`) and returns the
+        Dicke labels (:func:`qutip_twa.operators.dicke.dicke_labels`) and returns the
         diagonal values; an object with a method ``dicke_diagonal(N)``
         returns them. Values are real unless the diagonal is complex.
     options : dict, optional
@@ -836,7 +836,7 @@ def population_solve(system, rho0, tlist, e_ops=None, options=None):
     --------
     >>> import numpy as np
     >>> from qutip import piqs
-    >>> from qutip_twa.dicke import num_dicke_states
+    >>> from qutip_twa.operators.dicke import num_dicke_states
     >>> N = 100
     >>> system = piqs.Dicke(N, collective_emission=1.0, pumping=0.25 * N)
     >>> p0 = np.zeros(num_dicke_states(N)); p0[0] = 1      # |N/2, N/2>

@@ -11,10 +11,9 @@ import numpy as np
 from qutip import piqs
 from qutip.solver import Result
 
-from ..dicke import dicke_labels
-from ..observables import e_ops_dict
-from ..operators import EnsembleOperator
-from ..states import ProductState
+from ..operators import EnsembleOperator, ProductState
+from ..operators.dicke import dicke_labels
+from ..results import e_ops_dict
 from .population import population_solve
 from .two_ensembles import two_ensemble_solve
 

@@ -59,7 +59,7 @@ from qutip import Qobj, piqs
 from scipy import integrate
 
 from ..checks import check_tlist
-from ..dicke import dicke_labels
+from ..operators.dicke import dicke_labels
 
 __all__ = ["two_ensemble_solve"]
 

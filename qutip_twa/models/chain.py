@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .operators import EnsembleOperator, Ensembles
+from ..operators import EnsembleOperator, Ensembles
 
 __all__ = ["Chain", "chain"]
 

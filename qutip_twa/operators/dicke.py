@@ -9,8 +9,10 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["num_dicke_states", "infer_num_emitters", "dicke_labels",
+__all__ = ["MAX_QOBJ_DIM", "num_dicke_states", "infer_num_emitters", "dicke_labels",
            "collective_matrices", "monomial_exponents", "monomial_matrices"]
+
+MAX_QOBJ_DIM = 2 ** 16  # largest Hilbert-space dimension to_qobj builds
 
 
 def num_dicke_states(N):

@@ -20,8 +20,9 @@ import numpy as np
 import qutip
 import scipy.sparse as sp
 
-from .checks import per_ensemble
-from .dicke import collective_matrices, num_dicke_states
+from ..checks import per_ensemble
+from .dicke import MAX_QOBJ_DIM, collective_matrices, num_dicke_states
+from .states import ProductState
 from .symbols import add, multiply, on_ensemble, word_symbol
 
 __all__ = ["Ensembles", "EnsembleOperator"]
@@ -29,7 +30,6 @@ __all__ = ["Ensembles", "EnsembleOperator"]
 _DAGGER = str.maketrans("+-", "-+")
 _CODE = {"+": 0, "z": 1, "-": 2}
 _LETTER = np.array(["+", "z", "-"])
-MAX_QOBJ_DIM = 2 ** 16  # largest Hilbert-space dimension to_qobj builds
 
 
 class Ensembles:
@@ -175,17 +175,14 @@ class Ensembles:
 
     def ground(self):
         """Every emitter in its ground state."""
-        from .states import ProductState
         return ProductState.dicke(self, self._N / 2, -self._N / 2)
 
     def excited(self):
         """Every emitter excited."""
-        from .states import ProductState
         return ProductState.dicke(self, self._N / 2, self._N / 2)
 
     def dicke(self, j, m):
         """The Dicke state ``|j, m>`` in every ensemble (scalars or vectors)."""
-        from .states import ProductState
         return ProductState.dicke(self, j, m)
 
     def css(self, theta, phi=0.0):
@@ -194,12 +191,10 @@ class Ensembles:
         ``<J_m> / (N_m/2) = (sin theta cos phi, sin theta sin phi,
         cos theta)``, the convention of ``qutip.spin_coherent``.
         """
-        from .states import ProductState
         return ProductState.coherent(self, theta, phi)
 
     def product(self, states):
         """Product of one PIQS Dicke-basis state per ensemble."""
-        from .states import ProductState
         return ProductState.from_qobjs(self, states)
 
 
@@ -231,6 +226,16 @@ class EnsembleOperator:
     @property
     def num_terms(self):
         return sum(len(c) for _, c in self._terms.values())
+
+    @property
+    def isherm(self):
+        """True when the operator equals its Hermitian conjugate (relative
+        tolerance 1e-10 on the coefficients)."""
+        diff = self - self.dag()
+        scale = max((np.abs(c).max() for _, c in self._terms.values()),
+                    default=0.0)
+        return all(np.all(np.abs(c) <= 1e-10 * scale)
+                   for _, c in diff.terms.values())
 
     def __repr__(self):
         return (f"EnsembleOperator({self.ensembles!r}, {self.num_terms} "
@@ -354,7 +359,7 @@ class EnsembleOperator:
         ensembles, so the symbol is sum over rows of coef times the product
         of ``word_symbol(words[b])`` on ensemble ``idx[:, b]``.  Letters on
         one ensemble are multiplied with the star product (exact on-site
-        symbols, method.md Section 3); distinct ensembles by plain products.
+        symbols, docs/theory.md Section 3); distinct ensembles by plain products.
         """
         out = []
         for w, (idx, c) in self._terms.items():

@@ -23,10 +23,10 @@ import qutip
 import scipy.sparse as sp
 from scipy.special import gammaln, xlogy
 
-from .checks import per_ensemble
-from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
-                    num_dicke_states)
-from .identify import canonical
+from ..canonical import canonical
+from ..checks import per_ensemble
+from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_labels,
+                    infer_num_emitters, num_dicke_states)
 
 __all__ = ["InitialState", "ProductState", "identify_initial_state",
            "coherent_amplitudes"]
@@ -149,7 +149,6 @@ class ProductState:
 
     def to_qobj(self):
         """The state on the tensor product of PIQS Dicke bases."""
-        from .operators import MAX_QOBJ_DIM
         dims = [num_dicke_states(s.N) for s in self.states]
         if np.prod(dims, dtype=float) > MAX_QOBJ_DIM:
             raise ValueError(f"to_qobj: the Hilbert space has dimension "
@@ -158,7 +157,7 @@ class ProductState:
         parts = [s.to_qobj() for s in self.states]
         return parts[0] if len(parts) == 1 else qutip.tensor(parts)
 
-    def engine_arrays(self):
+    def sampling_tables(self):
         """(cum_prob, n_a, n_b, theta, phi) per ensemble for the sampler."""
         tables = [s.sampling_table() for s in self.states]
         width = max(len(t[0]) for t in tables)

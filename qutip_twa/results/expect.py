@@ -1,6 +1,8 @@
-"""Trajectory values of ``EnsembleOperator`` observables.
+"""e_ops on trajectories: ``ExpectOps`` and ``Observable``.
 
-An observable's Weyl symbol is a sum of products of on-site symbols
+``ExpectOps`` holds a run's e_ops, keyed as mesolve keys them, and gives
+their values on a batch of trajectories at one output time.  An
+observable's Weyl symbol is a sum of products of on-site symbols
 (``EnsembleOperator.factored_terms``).  On-site sums are one matrix-vector
 product over ensembles; pair sums such as <L_F^+ L_F> or the structure
 factor, with up to M^2 terms, are a quadratic form evaluated with matrix
@@ -10,9 +12,10 @@ longer products are summed term by term.
 
 import numpy as np
 
-from .symbols import evaluate, word_symbol
+from ..operators import EnsembleOperator
+from ..operators.symbols import evaluate, word_symbol
 
-__all__ = ["Observable", "e_ops_dict"]
+__all__ = ["ExpectOps", "Observable", "e_ops_dict"]
 
 _LOW_RANK_MIN_M = 16     # try a low-rank factorisation from this size up
 _RANK_RTOL = 1e-13       # singular values below this (relative) are zero
@@ -28,6 +31,59 @@ def e_ops_dict(e_ops):
     if isinstance(e_ops, (list, tuple)):
         return dict(enumerate(e_ops))
     return {0: e_ops}
+
+
+class ExpectOps:
+    """The e_ops of a run, ready to evaluate on trajectories.
+
+    Parameters
+    ----------
+    items : dict
+        ``{key: EnsembleOperator or callable f(t, sample)}`` (see
+        ``translate_e_ops``); callables return one value per trajectory.
+
+    Attributes
+    ----------
+    keys : list
+    hermitian : list of bool
+        True where the operator is Hermitian (real averages).
+    """
+
+    def __init__(self, items):
+        self.keys = list(items)
+        self._evaluators = [Observable(op) if isinstance(op, EnsembleOperator)
+                            else _Callable(op, k) for k, op in items.items()]
+        self.hermitian = [isinstance(op, EnsembleOperator) and op.isherm
+                          for op in items.values()]
+
+    def __len__(self):
+        return len(self.keys)
+
+    def values(self, t, sample, variables, out):
+        """Fill ``out[k]`` (one row per e_op) with the values at time t.
+
+        ``sample`` is the batch's ``PhaseSpaceSample`` and ``variables`` its
+        phase-space variables (ntraj, 4 M); observables share the on-site
+        symbol values they have in common.
+        """
+        shared = {}
+        for k, evaluator in enumerate(self._evaluators):
+            out[k] = evaluator(t, sample, variables, shared)
+
+
+class _Callable:
+    """A user's f(t, sample), checked to give one value per trajectory."""
+
+    def __init__(self, f, key):
+        self.f, self.key = f, key
+
+    def __call__(self, t, sample, variables, shared):
+        out = np.asarray(self.f(t, sample))
+        if out.shape != (len(sample),):
+            raise ValueError(f"e_ops callable {self.key!r} must return one "
+                             "value per trajectory (shape "
+                             f"({len(sample)},)), got shape {out.shape}")
+        return out
 
 
 class Observable:
@@ -53,11 +109,12 @@ class Observable:
             else:
                 self.products.append((words, idx, coef))
 
-    def __call__(self, variables, cache=None):
+    def __call__(self, t, sample, variables, cache=None):
         """Values per trajectory; ``variables`` has shape (ntraj, 4 M).
 
         ``cache`` (a dict, word -> on-site symbol values) can be shared by
-        the observables evaluated on the same ``variables``.
+        the observables evaluated on the same ``variables``; ``t`` and
+        ``sample`` are not used (the signature of all evaluators).
         """
         v = variables.reshape(variables.shape[0], self.M, 4)
         cache = {} if cache is None else cache

@@ -9,12 +9,14 @@ block, the sums of the e_op values and of their squared moduli; memory is
 O(number of blocks) unless the per-trajectory values are kept on request.
 """
 
+import time
 import warnings
 
 import numpy as np
 from qutip import Qobj
 from qutip.solver.multitrajresult import MultiTrajResult
-from qutip.solver.result import _BaseResult
+
+from .expect import e_ops_dict
 
 __all__ = ["TwaResult"]
 
@@ -92,8 +94,11 @@ class TwaResult(MultiTrajResult):
         options["store_states"] = False
         options.setdefault("keep_runs_results", False)
         options.setdefault("store_final_state", False)
-        _BaseResult.__init__(self, options, solver=solver, stats=stats)
-        self._raw_ops = self._e_ops_to_dict(e_ops)
+        super().__init__(e_ops_dict(e_ops), options, solver=solver,
+                         stats=stats, times=times, hermitian=hermitian)
+
+    def _post_init(self, times, hermitian):
+        """Set up the block sums (called by ``MultiTrajResult.__init__``)."""
         self.e_ops = dict(self._raw_ops)
         times = np.asarray(times, dtype=float)
         if times.ndim != 1:
@@ -115,6 +120,51 @@ class TwaResult(MultiTrajResult):
         self._final = []         # per block: dict of arrays (or arrays)
         self._diag_counts = {}   # name -> int array (n_times,)
         self._cache = None
+        self._target_ntraj = None
+        self._target_tols = None
+        self._deadline = None
+        self.stats.setdefault("end_condition", "unknown")
+
+    # ------------------------------------------------------------------
+    # stopping rules
+    # ------------------------------------------------------------------
+    def add_end_condition(self, ntraj, target_tol=None, timeout=None):
+        """Set when the solver stops adding trajectories.
+
+        Parameters
+        ----------
+        ntraj : int
+            Number of trajectories (the maximum when ``target_tol`` is set).
+        target_tol : float, (atol, rtol) or list of those, optional
+            Stop once every standard error is below ``atol + rtol |mean|``
+            (one pair for all e_ops or one per e_op).
+        timeout : float, optional
+            Stop once this many seconds have passed since this call.
+        """
+        self._target_ntraj = int(ntraj)
+        self._target_tols = _tolerances(target_tol, len(self._raw_ops))
+        self._deadline = None if timeout is None else time.time() + timeout
+
+    def end_condition(self, ntraj_run=None):
+        """Why the solver should stop now ("target tolerance reached",
+        "timeout", "ntraj reached"), or None to go on.
+
+        ``ntraj_run`` counts the trajectories run so far, excluded faulty
+        ones included (default: ``num_trajectories``).
+        """
+        if self._target_tols is not None and self.num_trajectories and all(
+                np.all(err <= atol + rtol * np.abs(mean))
+                for mean, err, (atol, rtol) in zip(
+                    self.average_expect, self.stderr_expect,
+                    self._target_tols)):
+            return "target tolerance reached"
+        if self._deadline is not None and time.time() > self._deadline:
+            return "timeout"
+        if ntraj_run is None:
+            ntraj_run = self.num_trajectories
+        if ntraj_run >= (self._target_ntraj or 0):
+            return "ntraj reached"
+        return None
 
     # ------------------------------------------------------------------
     # filling
@@ -248,6 +298,13 @@ class TwaResult(MultiTrajResult):
             out[k] = view
         return out
 
+    @runs_e_data.setter
+    def runs_e_data(self, value):
+        """``MultiTrajResult.__init__`` starts it empty; the values come
+        from the kept blocks, so nothing else may be set."""
+        if value and any(value.values()):
+            raise AttributeError("runs_e_data is read from the kept runs")
+
     @property
     def stderr_expect(self):
         """list of arrays: ``stderr_e_data`` in e_op order."""
@@ -377,11 +434,20 @@ class TwaResult(MultiTrajResult):
         return self.merge(other)
 
     def __repr__(self):
-        text = super().__repr__()
-        if self._runs:
-            text = text.replace("Trajectories not saved.",
-                                "Trajectories saved (e_op values).")
-        return text
+        lines = [f"<{self.__class__.__name__}", f"  Solver: {self.solver}"]
+        if self.stats:
+            lines.append("  Solver stats:")
+            lines.extend(f"    {k}: {v!r}" for k, v in self.stats.items())
+        if self.times:
+            lines.append(f"  Time interval: [{self.times[0]}, "
+                         f"{self.times[-1]}] ({len(self.times)} steps)")
+        lines.append(f"  Number of e_ops: {len(self._raw_ops)}")
+        lines.append("  Final state saved." if self._final
+                     else "  State not saved.")
+        lines.append(f"  Number of trajectories: {self.num_trajectories}")
+        lines.append("  Trajectories saved (e_op values)." if self._runs
+                     else "  Trajectories not saved.")
+        return "\n".join(lines + [">"])
 
     # ------------------------------------------------------------------
     # plotting
@@ -492,3 +558,21 @@ class TwaResult(MultiTrajResult):
             ax_list[0].set_title(title)
             ax_list[-1].set_xlabel(xlabel)
         return fig, axes
+
+
+def _tolerances(target_tol, n_eops):
+    """(n_eops, 2) array of (atol, rtol) from ``target_tol``, or None."""
+    if target_tol is None:
+        return None
+    if n_eops == 0:
+        raise ValueError("target_tol needs e_ops to estimate errors")
+    if np.isscalar(target_tol):
+        tols = [(float(target_tol), 0.0)] * n_eops
+    elif len(target_tol) == 2 and np.isscalar(target_tol[0]):
+        tols = [tuple(map(float, target_tol))] * n_eops
+    else:
+        tols = [tuple(map(float, t)) for t in target_tol]
+    if len(tols) != n_eops or any(a < 0 or r < 0 for a, r in tols):
+        raise ValueError("target_tol must be atol, (atol, rtol) or one "
+                         "(atol, rtol) per e_op, all >= 0")
+    return np.array(tols)

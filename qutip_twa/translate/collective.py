@@ -1,11 +1,13 @@
-"""Identify Dicke-basis operators as polynomials in Jz, J+, J-.
+"""Identify Dicke-basis ``Qobj``s as polynomials in Jz, J+, J-.
 
 An operator is projected onto the monomials J+^p Jz^q J-^r of degree <= 4
 (J^2 = J+ J- + Jz^2 - Jz is among them).  The monomials are taken greedily by
 increasing degree, skipping any that is linearly dependent on those already
 taken (this happens only for a few emitters, where e.g. J+^2 = 0 for N = 1),
 so each operator gets its lowest-degree form.  The projection residual must
-vanish to numerical precision, or the operator is rejected.
+vanish to numerical precision, or the operator is rejected.  Operators on a
+tensor product of Dicke bases are projected onto products of such monomials.
+Both give an ``EnsembleOperator``.
 """
 
 from functools import lru_cache
@@ -15,47 +17,17 @@ import scipy.linalg as sla
 import scipy.sparse as sp
 from qutip import Qobj
 
-from .dicke import (infer_num_emitters, monomial_exponents, monomial_matrices,
-                    num_dicke_states)
-from .symbols import symbol_of_coefficients
+from ..canonical import canonical
+from ..operators import EnsembleOperator
+from ..operators.dicke import (monomial_exponents, monomial_matrices,
+                               num_dicke_states)
 
-__all__ = ["canonical", "canonical_array", "operator_matrix", "collective_coefficients",
-           "collective_symbol", "jump_coefficients", "tensor_operator"]
+__all__ = ["operator_matrix", "collective_coefficients", "dicke_operator",
+           "tensor_operator"]
 
 _RESIDUAL_TOL = 1e-9
 _INDEPENDENCE_TOL = 1e-10
 _GRAM_INDEPENDENCE_TOL = 1e-8  # on squared norms, where rounding is ~1e-16
-
-
-def _round_at(v, scale, digits):
-    """Round ``v`` to ``digits`` significant digits of ``scale``."""
-    v, scale = np.asarray(v, dtype=float), np.asarray(scale, dtype=float)
-    ok = (scale > 1e-280) & np.isfinite(scale)  # tiny: 10**k would overflow
-    safe = np.where(ok, scale, 1.0)
-    factor = 10.0 ** (digits - 1 - np.floor(np.log10(safe)))
-    return np.where(ok, np.round(v * factor) / factor, v)
-
-
-def canonical(x, digits=12):
-    """``x`` (real or complex) rounded to ``digits`` significant digits.
-
-    Numbers recovered by least squares carry noise in the last bits, and
-    trajectories are chaotic enough to turn that into visible differences.
-    Rounding every identified coefficient and rate makes equivalent inputs
-    (a Dicke object, its Liouvillian, H with c_ops) give bit-identical runs.
-    A complex number is rounded at the scale of its larger part.
-    """
-    if np.iscomplexobj(x) or isinstance(x, complex):
-        re, im = float(np.real(x)), float(np.imag(x))
-        scale = max(abs(re), abs(im))
-        return complex(float(_round_at(re, scale, digits)),
-                       float(_round_at(im, scale, digits)))
-    return float(_round_at(x, abs(float(x)), digits))
-
-
-def canonical_array(x, digits=12):
-    """``canonical`` for a real array, element by element."""
-    return _round_at(x, np.abs(x), digits)
 
 
 def operator_matrix(op, N, name):
@@ -126,27 +98,14 @@ def collective_coefficients(op, N, name, max_degree=4):
     return {e: canonical(c) for e, c, k in zip(exps, coef, keep) if k}
 
 
-def collective_symbol(op, N, name, max_degree=4):
-    """Exact Weyl symbol (see symbols.py) of a collective Dicke operator."""
-    return symbol_of_coefficients(
-        collective_coefficients(op, N, name, max_degree))
-
-
-def jump_coefficients(op, N, name):
-    """Write a jump operator as c0 + c_minus J- + c_plus J+ + c_z Jz.
-
-    Returns
-    -------
-    (c0, c_minus, c_plus, c_z) : complex
-    """
-    coef = collective_coefficients(op, N, name, max_degree=1)
-    return tuple(complex(coef.get(e, 0.0))
-                 for e in [(0, 0, 0), (0, 0, 1), (1, 0, 0), (0, 1, 0)])
-
-
-def infer_N_from_operator(op, name):
-    """N from the dimension of a Dicke-basis ``Qobj``."""
-    return infer_num_emitters(op.shape[0], name)
+def dicke_operator(op, ensembles, name, max_degree=4):
+    """A one-ensemble Dicke-basis ``Qobj`` as an ``EnsembleOperator``."""
+    coef = collective_coefficients(op, int(ensembles.N[0]), name, max_degree)
+    words = {}
+    for (p, q, r), c in coef.items():
+        words["+" * p + "z" * q + "-" * r] = (np.zeros((1, p + q + r),
+                                                       np.int64), [c])
+    return EnsembleOperator(ensembles, words)
 
 
 def tensor_operator(op, ensembles, name, max_degree=4):
@@ -162,7 +121,6 @@ def tensor_operator(op, ensembles, name, max_degree=4):
     -------
     EnsembleOperator
     """
-    from .operators import EnsembleOperator
     N = [int(n) for n in ensembles.N]
     dims = [num_dicke_states(n) for n in N]
     if not isinstance(op, Qobj) or not op.isoper:

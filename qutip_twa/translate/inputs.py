@@ -1,101 +1,170 @@
-"""The composite front end: M ensembles described by ``Ensembles`` operators.
+"""Every user input, translated into operators on one ``Ensembles``.
 
-Turns H, c_ops, local rates, rho0 and e_ops given as ``EnsembleOperator``s,
-``ProductState``s or tensor-product ``Qobj``s into a ``Model``, a
-``ProductState`` and observable evaluators.
+``find_ensembles`` reads the ensembles (emitter numbers) off all inputs and
+checks that they agree; ``translate_system`` turns H (a ``piqs.Dicke``, a
+Liouvillian, Dicke-basis or tensor-product ``Qobj``s, ``EnsembleOperator``s,
+time-dependent lists), c_ops and the local rates into a ``System``;
+``translate_state`` and ``translate_e_ops`` do the same for rho0 and e_ops.
+One ensemble is the case M = 1: there is no separate path for it.
 """
 
+from dataclasses import dataclass
 import numpy as np
 import qutip
-from qutip import Qobj
+from qutip import Qobj, QobjEvo, piqs
 
-from .dicke import infer_num_emitters
-from .checks import check_rate, per_ensemble
-from .identify import canonical_array, tensor_operator
-from .model import Model
-from .observables import Observable, e_ops_dict
-from .operators import EnsembleOperator, Ensembles
-from .separable import lower_generators
-from .states import ProductState, identify_initial_state
+from ..checks import check_rate, check_rates
+from ..canonical import canonical
+from ..engine.contract import LOCAL_PROCESSES
+from ..operators import EnsembleOperator, Ensembles, ProductState
+from ..operators.dicke import infer_num_emitters
+from ..operators.states import identify_initial_state
+from ..results.expect import e_ops_dict
+from .collective import dicke_operator, tensor_operator
+from .liouvillian import decompose_liouvillian
 
-__all__ = ["find_ensembles", "build_composite"]
+__all__ = ["System", "find_ensembles", "as_operator", "translate_system",
+           "translate_state", "translate_e_ops"]
 
-# Largest number of coupled variables kept in the dense exchange matrix;
-# beyond it, couplings stay sparse monomials (cost per pair, not per n^2).
-MAX_DENSE_EXCHANGE = 3000
-# symbols of J+, J-, Jz on the variables (Sx, Sy, Sz): S+ = Sx + i Sy, ...
-_LETTER_VECTOR = {"+": np.array([1.0, 1j, 0.0]),
-                  "-": np.array([1.0, -1j, 0.0]),
-                  "z": np.array([0.0, 0.0, 1.0])}
+# PIQS collective rates and the letter of their jump operator
+_COLLECTIVE = {"collective_emission": "-", "collective_pumping": "+",
+               "collective_dephasing": "z"}
+_LETTER_OPERATOR = {"-": Ensembles.jm, "+": Ensembles.jp, "z": Ensembles.jz}
+_ONE_ENSEMBLE = ("a piqs.Dicke object and superoperators describe one "
+                 "ensemble (superoperators are not supported for several "
+                 "ensembles); give H as an EnsembleOperator (from "
+                 "Ensembles) or a Qobj on the tensor product, collective "
+                 "c_ops and local rates")
 
 
-def _items(x):
+@dataclass
+class System:
+    """H, jumps and local rates as operators on one ``Ensembles``.
+
+    Attributes
+    ----------
+    ensembles : Ensembles
+    hamiltonian : list of (EnsembleOperator, Coefficient or None)
+        Hermitian parts of H, constant (None) or with a time coefficient.
+    jumps : list of EnsembleOperator
+        Collective jumps, linear in J+, Jz, J- (a constant part is allowed),
+        one noise each, in the order given.
+    local_rates : float array (M, 3)
+        Rates per ensemble, columns in ``LOCAL_PROCESSES`` order.
+    """
+
+    ensembles: Ensembles
+    hamiltonian: list
+    jumps: list
+    local_rates: np.ndarray
+
+
+# -- ensembles ---------------------------------------------------------------
+
+def _items(name, x):
+    """(label, item) of an argument that may be a list, dict or QobjEvo."""
     if x is None:
         return []
+    if isinstance(x, QobjEvo):
+        return [(name, x)]
     if isinstance(x, dict):
-        return list(x.values())
+        return [(f"{name}[{k!r}]", v) for k, v in x.items()]
     if isinstance(x, (list, tuple)):
         out = []
-        for item in x:
-            out.extend(_items(item) if isinstance(item, (list, tuple))
-                       else [item])
+        for i, item in enumerate(x):
+            if isinstance(item, (list, tuple)):  # [op, coefficient]
+                item = item[0] if item else None
+            out.extend(_items(f"{name}[{i}]", item))
         return out
-    return [x]
+    return [(name, x)]
 
 
-def find_ensembles(H, c_ops, e_ops, rho0, N):
-    """The ``Ensembles`` of a composite problem, or None for one ensemble.
+def _ensembles_of(label, item):
+    """(Ensembles, kind) an input implies, or None if it implies nothing.
 
-    A problem is composite when any input is an ``EnsembleOperator``, a
-    ``ProductState`` or a ``Qobj`` on a tensor product of Dicke bases, or
-    when ``N`` is an ``Ensembles``.
+    kind: "one" (a piqs.Dicke or superoperator: one ensemble only),
+    "dicke" (a one-space Qobj) or "ops" (anything else).
     """
-    found, single = [], []
-    if isinstance(N, Ensembles):
-        found.append(("N", N))
-    for name, x in (("H", H), ("c_ops", c_ops), ("e_ops", e_ops),
-                    ("rho0", rho0)):
-        for item in _items(x):
-            if isinstance(item, (EnsembleOperator, ProductState)):
-                found.append((name, item.ensembles))
-            elif isinstance(item, Qobj) and not item.issuper:
-                if len(item.dims[0]) > 1:
-                    found.append((name, _ensembles_of_dims(item, name)))
-                else:
-                    single.append((name, item.shape[0]))
-    if not found:
+    if isinstance(item, (EnsembleOperator, ProductState)):
+        return item.ensembles, "ops"
+    if isinstance(item, piqs.Dicke):
+        return Ensembles([int(item.N)]), "one"
+    if not isinstance(item, (Qobj, QobjEvo)):
         return None
-    tensors = [(n, e) for n, e in found if e.M > 1]
-    if tensors and single:
-        (name, ens), (other, dim) = tensors[0], single[0]
-        raise ValueError(
-            f"{name} acts on a tensor product of {ens.M} spaces (read as "
-            f"{ens!r}; an operator in piqs' uncoupled basis looks like "
-            f"this), but {other} is a single Dicke-basis object of "
-            f"dimension {dim}; give every operator and state in the PIQS "
-            "Dicke basis of one ensemble, or all on one tensor product")
-    first_name, ens = found[0]
-    for name, other in found[1:]:
-        if other != ens:
-            raise ValueError(f"{first_name} is defined on {ens!r} but {name} "
+    dims = item.dims[0][0] if item.issuper else item.dims[0]
+    if len(dims) > 1:
+        return Ensembles([infer_num_emitters(d, f"{label} (subsystem {k})")
+                          for k, d in enumerate(dims)]), \
+            "one" if item.issuper else "ops"
+    return Ensembles([infer_num_emitters(dims[0], label)]), \
+        "one" if item.issuper else "dicke"
+
+
+def _ensembles_of_N(N):
+    if isinstance(N, Ensembles):
+        return N
+    if not isinstance(N, (int, np.integer)) or isinstance(N, bool) or N < 1:
+        raise ValueError(f"N must be a positive integer or an Ensembles, "
+                         f"got {N!r}")
+    return Ensembles([int(N)])
+
+
+def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
+    """The one ``Ensembles`` that all inputs act on.
+
+    Raises ValueError, naming the inputs, when they disagree.
+    """
+    found = [] if N is None else [("N", _ensembles_of_N(N), "N")]
+    for name, x in (("H", H), ("c_ops", c_ops), ("rho0", rho0),
+                    ("e_ops", e_ops)):
+        for label, item in _items(name, x):
+            got = _ensembles_of(label, item)
+            if got is not None:
+                found.append((label, *got))
+    if not found:
+        raise ValueError("cannot infer the number of emitters; pass N=")
+    several = [f for f in found if f[1].M > 1]
+    if not several:
+        first, ens, _ = found[0]
+        for label, other, _ in found[1:]:
+            if other != ens:
+                raise ValueError(f"{first} implies N = {ens.N[0]} emitters "
+                                 f"but {label} implies N = {other.N[0]}")
+        return ens
+    first, ens, _ = several[0]
+    for label, other, kind in found:
+        if kind == "dicke":
+            raise ValueError(
+                f"{first} acts on a tensor product of {ens.M} spaces (read "
+                f"as {ens!r}; an operator in piqs' uncoupled basis looks "
+                f"like this), but {label} is a single Dicke-basis object of "
+                f"dimension {other.N[0]}; give every operator and state in "
+                "the PIQS Dicke basis of one ensemble, or all on one tensor "
+                "product")
+        if kind == "N" and other != ens and not isinstance(N, Ensembles):
+            raise ValueError(f"N = {N!r} disagrees with the ensembles of "
+                             f"the operators, {ens!r}; omit N or pass that "
+                             "Ensembles")
+        if kind != "one" and other != ens:
+            raise ValueError(f"{first} is defined on {ens!r} but {label} "
                              f"on {other!r}; use one Ensembles for all")
     return ens
 
 
-def _ensembles_of_dims(op, name):
-    return Ensembles([infer_num_emitters(d, f"{name} (subsystem {k})")
-                      for k, d in enumerate(op.dims[0])])
+# -- operators ---------------------------------------------------------------
 
-
-def _as_operator(x, ens, name, max_degree=4):
+def as_operator(x, ens, name, max_degree=4):
+    """An ``EnsembleOperator`` or operator ``Qobj`` as an operator on ens."""
     if isinstance(x, EnsembleOperator):
         op = x
+    elif isinstance(x, Qobj) and not x.issuper:
+        op = dicke_operator(x, ens, name, max_degree) \
+            if ens.M == 1 and len(x.dims[0]) == 1 \
+            else tensor_operator(x, ens, name, max_degree)
     elif isinstance(x, Qobj):
-        if x.issuper:
-            raise TypeError(f"{name}: superoperators are not supported for "
-                            "several ensembles; give H, collective c_ops and "
-                            "local rates")
-        op = tensor_operator(x, ens, name, max_degree)
+        raise TypeError(f"{name}: superoperators are not supported for "
+                        "several ensembles; give H, collective c_ops and "
+                        "local rates")
     else:
         raise TypeError(f"{name} must be an EnsembleOperator (from "
                         f"Ensembles) or a Qobj, got {type(x).__name__}")
@@ -105,129 +174,114 @@ def _as_operator(x, ens, name, max_degree=4):
     return op
 
 
-def _rates(value, M, name):
-    arr = np.asarray(value)
-    if np.iscomplexobj(arr) or arr.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be a real rate or a vector of M = {M} "
-                        f"real rates, got {value!r}")
-    return np.array([check_rate(name, v)
-                     for v in per_ensemble(arr, M, name)])
+class _Translation:
+    """Collects H parts, jumps and rates while the inputs are read."""
 
+    def __init__(self, ens, rates, args):
+        self.ens, self.args = ens, args or {}
+        self.rates = {p: check_rates(p, rates.get(p, 0.0), ens.M)
+                      for p in LOCAL_PROCESSES}
+        self.hamiltonian, self.jumps = [], []
 
-def build_composite(ens, H, c_ops, rates, args, tlist):
-    """The engine ``Model`` of a composite problem."""
-    M = ens.M
-    local = np.stack([_rates(rates[k], M, k)
-                      for k in ("emission", "pumping", "dephasing")], axis=1)
-    hamiltonian = []            # (EnsembleOperator, coefficient or None)
-    for k, part in enumerate(_hamiltonian_parts(H)):
-        op, coeff = part if isinstance(part, (list, tuple)) else (part, None)
-        name = f"H[{k}]" if isinstance(H, (list, tuple)) else "H"
-        op = _as_operator(op, ens, name)
-        if coeff is not None:
-            coeff = qutip.coefficient(coeff, args=args or {}, tlist=tlist)
-        hamiltonian.append((op, coeff))
-    rows = []
-    for k, c in enumerate(_items(c_ops)):
-        op = _as_operator(c, ens, f"c_ops[{k}]", max_degree=1)
-        c0, cm, cp, cz = op.linear_coefficients()
-        rows.append(np.stack([cm, cp, cz], axis=1))
-        if c0:  # D[L + c0] = D[L] - i[(i/2)(c0* L - c0 L^+), .]
-            lin = op - c0
-            hamiltonian.append(
-                (0.5j * (np.conj(c0) * lin - c0 * lin.dag()), None))
-    constant = sum((op for op, c in hamiltonian if c is None),
-                   start=0.0 * ens.identity())
-    separable, exchange_var, exchange_mat, rest = _split_couplings(constant,
-                                                                   ens)
-    model = Model(
-        n_emitters=ens.N.astype(float), local_rates=local,
-        jumps=np.array(rows, dtype=complex).reshape(-1, M, 3),
-        hamiltonian=[(rest.symbol(), None)]
-        + [(op.symbol(), c) for op, c in hamiltonian if c is not None],
-        exchange_var=exchange_var, exchange_mat=exchange_mat,
-        separable=separable)
-    model.check_hermitian(tlist)
-    return model
+    def system(self):
+        return System(self.ens, self.hamiltonian, self.jumps, np.stack(
+            [self.rates[p] for p in LOCAL_PROCESSES], axis=1))
 
+    def add_hamiltonian(self, op, name, coefficient=None):
+        op = as_operator(op, self.ens, name)
+        if coefficient is None and not op.isherm:
+            raise ValueError(f"{name} is not Hermitian; {name} must be "
+                             "Hermitian")
+        if isinstance(coefficient, np.ndarray):
+            raise ValueError(f"{name}: an array coefficient needs its times; "
+                             "give qutip.coefficient(array, tlist=times)")
+        if coefficient is not None:
+            coefficient = qutip.coefficient(coefficient, args=self.args)
+        self.hamiltonian.append((op, coefficient))
 
-def _hamiltonian_parts(H):
-    if isinstance(H, (list, tuple)):
-        return list(H)
-    if isinstance(H, qutip.QobjEvo):
-        return H.to_list()
-    return [H]
+    def add_rates(self, found, source):
+        """Local rates and collective jumps of a Dicke object/Liouvillian."""
+        for name in LOCAL_PROCESSES:
+            if found[name] and np.any(self.rates[name]):
+                raise ValueError(
+                    f"the local rate {name!r} is given both by {source} and "
+                    "by the keyword argument; give it once")
+            self.rates[name] = np.array([canonical(r + found[name])
+                                         for r in self.rates[name]])
+        for name, letter in _COLLECTIVE.items():
+            if found[name]:
+                root = canonical(np.sqrt(canonical(found[name])))
+                self.jumps.append(root * _LETTER_OPERATOR[letter](self.ens))
 
+    def add_superoperator(self, L, name, source):
+        if self.ens.M != 1:
+            raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
+        op, found = decompose_liouvillian(L, name=name)
+        self.add_rates(found, source)
+        if op is not None:
+            self.add_hamiltonian(op, name)
 
-def _split_couplings(op, ens):
-    """Split constant couplings of distinct ensembles off an operator.
+    def add_dicke(self, system):
+        if self.ens.M != 1:
+            raise TypeError(f"H: {_ONE_ENSEMBLE}")
+        self.add_rates({k: check_rate(f"H.{k}", getattr(system, k))
+                        for k in LOCAL_PROCESSES + tuple(_COLLECTIVE)},
+                       "the Dicke object H")
+        if system.hamiltonian is not None:
+            self.add_hamiltonian(system.hamiltonian, "H.hamiltonian")
 
-    Exchange terms S+_m S-_m' whose matrix is semiseparable go to running
-    sums (separable.py); other two-ensemble products of J+, Jz, J- to a dense
-    matrix over the coupled variables (engine.py); the rest stays symbolic.
-
-    Returns (separable or None, exchange_var, exchange_mat, rest).
-    """
-    pairs, rest = [], {}
-    for w, (idx, c) in sorted(op.terms.items()):
-        cross = (idx[:, 0] != idx[:, 1]) if len(w) == 2 else \
-            np.zeros(len(c), bool)
-        if cross.any():
-            pairs.append((w, idx[cross], c[cross]))
-        if (~cross).any():
-            rest[w] = (idx[~cross], c[~cross])
-    rest = EnsembleOperator(ens, rest)
-    separable, pairs = _separable_exchange(pairs, ens.M)
-    if not pairs:
-        return separable, np.zeros(0, np.int64), np.zeros((0, 0)), rest
-    triples = []
-    for w, idx, c in pairs:
-        u, v = _LETTER_VECTOR[w[0]], _LETTER_VECTOR[w[1]]
-        for k in range(3):
-            for l in range(3):
-                if u[k] * v[l]:
-                    triples.append((4 * idx[:, 0] + k, 4 * idx[:, 1] + l,
-                                    c * u[k] * v[l]))
-    rows = np.concatenate([t[0] for t in triples])
-    cols = np.concatenate([t[1] for t in triples])
-    used, inverse = np.unique(np.concatenate([rows, cols]),
-                              return_inverse=True)
-    if len(used) > MAX_DENSE_EXCHANGE:  # keep them as sparse monomials
-        for w, idx, c in pairs:
-            rest = rest + EnsembleOperator(ens, {w: (idx, c)})
-        return separable, np.zeros(0, np.int64), np.zeros((0, 0)), rest
-    n = len(rows)
-    B = np.zeros((len(used), len(used)), dtype=complex)
-    np.add.at(B, (inverse[:n], inverse[n:]),
-              np.concatenate([t[2] for t in triples]))
-    G = B + B.T
-    scale = max(np.abs(G).max(), 1e-300)
-    if np.abs(G.imag).max() > 1e-9 * scale:
-        raise ValueError("H is not Hermitian: its couplings between "
-                         "ensembles have an imaginary Weyl symbol "
-                         f"(relative size {np.abs(G.imag).max() / scale:.2e})")
-    return separable, used.astype(np.int64), canonical_array(G.real), rest
-
-
-def _separable_exchange(pairs, M):
-    """Generators of the S+_m S-_m' pairs if semiseparable; other pairs."""
-    A = np.zeros((M, M), complex)
-    others = []
-    for w, idx, c in pairs:
-        if w == "+-":
-            np.add.at(A, (idx[:, 0], idx[:, 1]), c)
-        elif w == "-+":
-            np.add.at(A, (idx[:, 1], idx[:, 0]), c)
+    def add_part(self, part, name):
+        """One element of a list H: an operator or [operator, coefficient]."""
+        op, coefficient = part if isinstance(part, (list, tuple)) \
+            else (part, None)
+        if isinstance(op, Qobj) and op.issuper:
+            if coefficient is not None:
+                raise ValueError(f"{name}: time-dependent superoperators are "
+                                 "not supported; give a time-dependent "
+                                 "Hamiltonian and constant c_ops")
+            self.add_superoperator(op, name, f"the Liouvillian {name}")
         else:
-            others.append((w, idx, c))
-    scale = np.abs(A).max(initial=0.0)
-    if scale == 0 or np.abs(A - A.conj().T).max() > 1e-12 * scale:
-        return None, pairs
-    generators = lower_generators(A)
-    return (None, pairs) if generators is None else (generators, others)
+            self.add_hamiltonian(op, name, coefficient)
+
+    def add_jump(self, c, name):
+        if isinstance(c, Qobj) and c.issuper:
+            self.add_superoperator(c, name, name)
+        elif isinstance(c, (Qobj, EnsembleOperator)):
+            self.jumps.append(as_operator(c, self.ens, name, max_degree=1))
+        else:
+            raise TypeError(f"{name} must be a constant Qobj (collective "
+                            "jump or Lindbladian) or an EnsembleOperator, "
+                            f"got {type(c).__name__}")
 
 
-def composite_state(rho0, ens):
+def translate_system(H, c_ops, ens, rates=None, args=None):
+    """H, c_ops and local rates (dict of keyword values) as a ``System``."""
+    t = _Translation(ens, rates or {}, args)
+    if isinstance(H, piqs.Dicke):
+        t.add_dicke(H)
+    elif isinstance(H, Qobj) and H.issuper:
+        t.add_superoperator(H, "H", "the Liouvillian H")
+    elif isinstance(H, (Qobj, EnsembleOperator)):
+        t.add_hamiltonian(H, "H")
+    elif isinstance(H, (QobjEvo, list, tuple)):
+        parts = H.to_list() if isinstance(H, QobjEvo) else H
+        for i, part in enumerate(parts):
+            t.add_part(part, f"H[{i}]")
+    else:
+        raise TypeError(
+            "H must be a qutip.piqs.Dicke, a Liouvillian or Hamiltonian Qobj "
+            "in the PIQS Dicke basis, an EnsembleOperator, a QobjEvo or a "
+            f"mesolve list; got {type(H).__name__}")
+    if isinstance(c_ops, (Qobj, EnsembleOperator)):
+        c_ops = [c_ops]
+    for k, c in enumerate(c_ops or []):
+        t.add_jump(c, f"c_ops[{k}]")
+    return t.system()
+
+
+# -- states and observables --------------------------------------------------
+
+def translate_state(rho0, ens):
     """The ``ProductState`` to sample from ``rho0``."""
     if isinstance(rho0, ProductState):
         return rho0
@@ -238,9 +292,10 @@ def composite_state(rho0, ens):
         if len(rho0.dims[0]) == ens.M:
             return _product_of_qobj(rho0, ens)
     raise TypeError(
-        f"rho0 must be a ProductState (Ensembles.ground(), excited(), css(), "
-        f"dicke(), product()) or a product of PIQS Dicke-basis states on "
-        f"{ens!r}, got {type(rho0).__name__}")
+        "rho0 must be a Qobj in the PIQS Dicke basis (for several ensembles "
+        "a product of such states on their tensor product) or a "
+        "ProductState (Ensembles.ground(), excited(), css(), dicke(), "
+        f"product()), got {type(rho0).__name__}")
 
 
 def _product_of_qobj(rho0, ens):
@@ -254,23 +309,17 @@ def _product_of_qobj(rho0, ens):
     return ProductState.from_qobjs(ens, parts)
 
 
-def composite_observables(e_ops, ens):
-    """(keys, evaluators, hermitian) of composite ``e_ops``."""
-    items = e_ops_dict(e_ops)
-    evaluators, hermitian = [], []
-    for k, op in items.items():
+def translate_e_ops(e_ops, ens):
+    """``{key: EnsembleOperator or callable f(t, sample)}`` of ``e_ops``."""
+    out = {}
+    for k, op in e_ops_dict(e_ops).items():
         name = f"e_ops[{k!r}]"
-        if callable(op) and not isinstance(op, (Qobj, EnsembleOperator)):
-            evaluators.append(op)
-            hermitian.append(False)
-            continue
-        op = _as_operator(op, ens, name)
-        evaluators.append(Observable(op))
-        hermitian.append(_is_hermitian(op))
-    return list(items), evaluators, hermitian
-
-
-def _is_hermitian(op):
-    diff = op - op.dag()
-    return all(np.all(np.abs(c) < 1e-12) for _, c in diff.terms.values())
-
+        if isinstance(op, (Qobj, EnsembleOperator)):
+            out[k] = as_operator(op, ens, name)
+        elif callable(op):
+            out[k] = op
+        else:
+            raise TypeError(f"{name} must be an EnsembleOperator (from "
+                            "Ensembles), a Qobj or a callable f(t, sample), "
+                            f"got {type(op).__name__}")
+    return out

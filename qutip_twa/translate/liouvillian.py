@@ -26,9 +26,9 @@ import qutip
 import scipy.sparse as sp
 from qutip import piqs
 
-from .dicke import (collective_matrices, dicke_labels, infer_num_emitters,
-                    monomial_matrices)
-from .identify import canonical
+from ..canonical import canonical
+from ..operators.dicke import (collective_matrices, dicke_labels,
+                               infer_num_emitters, monomial_matrices)
 
 __all__ = ["RATE_NAMES", "decompose_liouvillian"]
 
