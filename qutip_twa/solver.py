@@ -8,6 +8,7 @@ its ``Stepping``), run (``run``: batches on threads or processes through
 the numba ``engine``), result (``results``: ``TwaResult``).
 """
 
+import textwrap
 import time
 
 import numpy as np
@@ -226,8 +227,9 @@ class TwaSolver:
 
 TwaSolver.__doc__ = TwaSolver.__doc__.format(shared=_SHARED_DOC,
                                              options=_OPTIONS_DOC)
-TwaSolver.run.__doc__ = TwaSolver.run.__doc__.format(run=_RUN_DOC,
-                                                     returns=_RETURNS_DOC)
+TwaSolver.run.__doc__ = TwaSolver.run.__doc__.format(
+    run=textwrap.indent(_RUN_DOC, "    "),
+    returns=textwrap.indent(_RETURNS_DOC, "    "))
 
 
 def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
