@@ -18,7 +18,7 @@ import numba
 import numpy as np
 
 from qutip_twa import models, twasolve
-from qutip_twa.build import couplings
+from qutip_twa.assembly import couplings
 
 
 def measure(M, N, ntraj, steps):

@@ -9,7 +9,7 @@ from numbers import Integral, Real
 import numpy as np
 from qutip.ui.progressbar import progress_bars
 
-from .build import STEPS_PER_UNIT_RATE
+from .assembly import STEPS_PER_UNIT_RATE
 from .run import BLOCK, PROCESS_MAPS
 
 __all__ = ["DEFAULT_OPTIONS", "check_options"]

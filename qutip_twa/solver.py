@@ -3,7 +3,7 @@ the interface of QuTiP's ``MESolver`` and ``mesolve``.
 
 The pipeline, one stage per subpackage (docs/architecture.md):
 validate (``checks``, ``options``), translate (``translate``: every input
-into operators on one ``Ensembles``), build (``build``: the ``Model`` and
+into operators on one ``Ensembles``), build (``assembly``: the ``Model`` and
 its ``Stepping``), run (``run``: batches on threads or processes through
 the numba ``engine``), result (``results``: ``TwaResult``).
 """
@@ -14,7 +14,7 @@ import time
 import numpy as np
 import qutip
 
-from .build import Stepping, build_model
+from .assembly import Stepping, build_model
 from .checks import check_ntraj, check_tlist
 from .diagnostics import fault_limit
 from .engine import SamplingTables

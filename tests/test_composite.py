@@ -5,7 +5,7 @@ import pytest
 from qutip import piqs
 
 from qutip_twa import Ensembles, models, twasolve
-from qutip_twa.build import couplings
+from qutip_twa.assembly import couplings
 
 from conftest import SAFETY
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
-from ..build import Stepping
+from ..assembly import Stepping
 from ..diagnostics import J_MARGIN, J_MARGIN_FRACTION
 from ..engine import EngineModel, SamplingTables, kernels
 from ..engine.rng import seed_streams

@@ -1,0 +1,11 @@
+"""Model building: from operators on ``Ensembles`` to what the engine runs.
+
+``build`` builds the ``Model`` (jump rows, Hamiltonian symbols, time
+coefficients); ``couplings`` and ``separable`` split the couplings between
+ensembles into a dense matrix or running sums; ``stepping`` plans the steps.
+"""
+
+from .build import Model, build_model
+from .stepping import STEPS_PER_UNIT_RATE, Stepping
+
+__all__ = ["Model", "build_model", "Stepping", "STEPS_PER_UNIT_RATE"]
