@@ -5,8 +5,9 @@ import pytest
 import qutip
 from qutip import piqs
 
-from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
+from qutip_twa import Ensembles
 from qutip_twa.exact import population_rate_matrix, population_solve
+from qutip_twa.operators.dicke import dicke_labels, num_dicke_states
 
 RATES = ("emission", "dephasing", "pumping", "collective_emission",
          "collective_pumping")
@@ -264,22 +265,52 @@ def test_initial_state_forms():
     p = np.zeros(dim)
     p[index] = 1.0
 
-    class Populations:
-        def dicke_populations(self, n):
-            assert n == N
-            return p
-
-    class Diagonal:
-        def dicke_diagonal(self, n):
-            return dicke_labels(n)[1]
-
-    results = [population_solve(system, rho0, tlist, e_ops=[jz, Diagonal()])
-               for rho0 in (ket, ket.proj(), p, list(p), Populations())]
+    ens = Ensembles([N])
+    results = [population_solve(system, rho0, tlist, e_ops=[jz, ens.jz(0)])
+               for rho0 in (ket, ket.proj(), p, list(p), ens.dicke(3, -1))]
     for res in results:
         np.testing.assert_allclose(res.expect[0], results[0].expect[0],
                                    atol=1e-14)
         np.testing.assert_allclose(res.expect[1], res.expect[0], atol=1e-12)
     assert results[0].expect[0][0] == pytest.approx(-1.0)
+
+
+def test_package_states_and_operators_at_large_N():
+    """The package's own objects, no matrices: an Ensembles state and
+    Ensembles e_ops at N = 2000 (10^6 Dicke states)."""
+    N = 2000
+    system = piqs.Dicke(N, collective_emission=1.0, pumping=0.25 * N)
+    tlist = np.linspace(0, 2 / N, 3)
+    ens = Ensembles([N])
+    p = np.zeros(num_dicke_states(N))
+    p[0] = 1.0
+    ops = [ens.jz(0), ens.jp(0) * ens.jm(0), ens.jz(0) ** 2]
+    exact_ops = [lambda j, m: m, lambda j, m: j * (j + 1) - m * (m - 1),
+                 lambda j, m: m ** 2]
+    ours = population_solve(system, ens.excited(), tlist, e_ops=ops)
+    ref = population_solve(system, p, tlist, e_ops=exact_ops)
+    for a, b in zip(ours.expect, ref.expect):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert ours.expect[0][0] == N / 2
+
+
+def test_dicke_diagonal_matches_matrices():
+    ens = Ensembles([5])
+    op = (ens.jp(0) * ens.jz(0) * ens.jm(0) + 0.5 * ens.jz(0)
+          + ens.jp(0) ** 2 + 2.0)
+    np.testing.assert_allclose(op.dicke_diagonal(5), op.to_qobj().diag(),
+                               atol=1e-12)
+
+
+def test_package_objects_that_are_not_diagonal_are_rejected():
+    system = piqs.Dicke(4, emission=1.0)
+    tlist = [0.0, 1.0]
+    with pytest.raises(ValueError, match="coherent spin state has coherences"):
+        population_solve(system, Ensembles([4]).css(1.0), tlist)
+    with pytest.raises(ValueError, match="not a state of one ensemble"):
+        population_solve(system, Ensembles([4, 4]).ground(), tlist)
+    with pytest.raises(ValueError, match="not a state of one ensemble"):
+        population_solve(system, Ensembles([5]).ground(), tlist)
 
 
 # -- rejections --------------------------------------------------------------

@@ -48,7 +48,7 @@ from qutip import Qobj, QobjEvo, qdiags
 from qutip.solver import Result
 
 from ..checks import check_tlist
-from ..operators.dicke import dicke_labels, num_dicke_states
+from ..operators.dicke import dicke_index, dicke_labels, num_dicke_states
 
 __all__ = ["population_rate_matrix", "population_solve", "PopulationResult"]
 
@@ -96,12 +96,6 @@ def _check_N(N):
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
         raise ValueError(f"N must be a positive integer, got {N!r}")
     return int(N)
-
-
-def _dicke_index(N, j, m):
-    """Basis index of the Dicke state(s) (j, m), PIQS ordering."""
-    b = np.rint(N / 2 - j).astype(np.int64)       # block number
-    return b * (N + 1) - b * (b - 1) + np.rint(j - m).astype(np.int64)
 
 
 def _transitions(N, emission, dephasing, pumping, collective_emission,
@@ -161,7 +155,7 @@ def _transitions(N, emission, dephasing, pumping, collective_emission,
         r = rate(j[ok], m[ok])
         out[ok] += r
         terms.append((dj, dm, np.flatnonzero(ok),
-                      _dicke_index(N, jt[ok], mt[ok]), r))
+                      dicke_index(N, jt[ok], mt[ok]), r))
     return terms, out
 
 
@@ -783,8 +777,11 @@ def population_solve(system, rho0, tlist, e_ops=None, options=None):
         Dicke-basis ket equal to a single Dicke state (up to a phase), a 1d
         array of the ``num_dicke_states(N)`` populations in PIQS order (for
         large N, where Qobjs are impractical), or an object with a method
-        ``dicke_populations(N)`` returning such an array. Populations must be
-        non-negative and sum to 1.
+        ``dicke_populations(N)`` returning such an array, such as the
+        package's own :class:`~qutip_twa.ProductState` of one ensemble
+        (``Ensembles([N]).excited()``, ``ground()``, ``dicke(j, m)``,
+        ``product([...])`` of diagonal states), which needs no matrix at any
+        N. Populations must be non-negative and sum to 1.
     tlist : array_like
         Strictly increasing output times; the state is ``rho0`` at
         ``tlist[0]``.
@@ -792,9 +789,11 @@ def population_solve(system, rho0, tlist, e_ops=None, options=None):
         Quantities to record, as for ``mesolve``. A Dicke-basis :obj:`.Qobj`
         gives ``Tr(O rho) = sum_i O_ii p_i`` (only its diagonal matters, and
         the result is exact); a callable ``f(j, m)`` receives the arrays of
-        Dicke labels (:func:`qutip_twa.operators.dicke.dicke_labels`) and returns the
-        diagonal values; an object with a method ``dicke_diagonal(N)``
-        returns them. Values are real unless the diagonal is complex.
+        Dicke labels (:func:`qutip_twa.operators.dicke.dicke_labels`) and
+        returns the diagonal values; an object with a method ``dicke_diagonal(N)``
+        returns them, such as an :class:`~qutip_twa.EnsembleOperator` of
+        ``Ensembles([N])`` (no matrix at any N). Values are real unless the
+        diagonal is complex.
     options : dict, optional
         - ``"method"``: ``"auto"`` (default), ``"uniformization"``,
           ``"bdf"`` or ``"expm"``. ``"auto"`` uses uniformization unless it

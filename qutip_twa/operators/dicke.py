@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["MAX_QOBJ_DIM", "num_dicke_states", "infer_num_emitters", "dicke_labels",
+           "dicke_index",
            "collective_matrices", "monomial_exponents", "monomial_matrices"]
 
 MAX_QOBJ_DIM = 2 ** 16  # largest Hilbert-space dimension to_qobj builds
@@ -56,6 +57,17 @@ def dicke_labels(N):
     js.flags.writeable = False
     ms.flags.writeable = False
     return js, ms
+
+
+def dicke_index(N, j, m):
+    """Index of |j, m> in the PIQS Dicke basis of N emitters (arrays too).
+
+    The block j = N/2 - k starts after k blocks of 2 j' + 1 states, at
+    k (N + 1) - k (k - 1); inside it m = j, j - 1, ... follow.
+    """
+    k = np.rint(N / 2 - np.asarray(j)).astype(np.int64)
+    return k * (N + 1) - k * (k - 1) + np.rint(
+        np.asarray(j) - np.asarray(m)).astype(np.int64)
 
 
 @lru_cache(maxsize=16)

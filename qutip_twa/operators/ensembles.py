@@ -21,7 +21,8 @@ import qutip
 import scipy.sparse as sp
 
 from ..checks import per_ensemble
-from .dicke import MAX_QOBJ_DIM, collective_matrices, num_dicke_states
+from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_labels,
+                    num_dicke_states)
 from .states import ProductState
 from .symbols import add, multiply, on_ensemble, word_symbol
 
@@ -411,6 +412,46 @@ class EnsembleOperator:
                 mat = sp.kron(mat, eye if f is None else f, format="csr")
             out = out + c * mat
         return qutip.Qobj(out, dims=[dims, dims])
+
+    def dicke_diagonal(self, N, j=None, m=None):
+        """Diagonal of a one-ensemble operator in the PIQS Dicke basis of N
+        emitters, without matrices (the e_ops form of the population
+        solvers): each product is applied to |j, m> letter by letter.
+
+        Parameters
+        ----------
+        N : int
+        j, m : arrays, optional
+            Dicke labels to evaluate at (any shape); default: the whole
+            basis in PIQS order.
+
+        Raises
+        ------
+        ValueError
+            For several ensembles or another N.
+        """
+        if self.ensembles.M != 1 or self.ensembles.N[0] != N:
+            raise ValueError(f"dicke_diagonal: the operator acts on "
+                             f"{self.ensembles!r}, not one ensemble of "
+                             f"N = {N} emitters")
+        if j is None:
+            j, m = dicke_labels(int(N))
+        j, m = np.asarray(j, dtype=float), np.asarray(m, dtype=float)
+        out = np.zeros(j.shape, complex)
+        for w, (_, c) in self._terms.items():
+            if w.count("+") != w.count("-"):
+                continue  # changes m: no diagonal part
+            value, mm = np.ones(j.shape), m.copy()
+            for letter in reversed(w):
+                if letter == "z":
+                    value = value * mm
+                    continue
+                step = 1 if letter == "+" else -1
+                value = value * np.sqrt(np.maximum(
+                    j * (j + 1) - mm * (mm + step), 0.0))
+                mm = mm + step
+            out += c.sum() * value
+        return out
 
     def product_factors(self):
         """Each product as ``(coefficient, factors)``, one Dicke-basis matrix

@@ -25,8 +25,8 @@ from scipy.special import gammaln, xlogy
 
 from ..canonical import canonical
 from ..checks import per_ensemble
-from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_labels,
-                    infer_num_emitters, num_dicke_states)
+from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_index,
+                    dicke_labels, infer_num_emitters, num_dicke_states)
 
 __all__ = ["InitialState", "ProductState", "identify_initial_state",
            "coherent_amplitudes"]
@@ -79,12 +79,25 @@ class InitialState:
             psi[:self.N + 1] = coherent_amplitudes(self.N, self.theta,
                                                    self.phi)
             return qutip.ket2dm(qutip.Qobj(psi))
-        j, m = dicke_labels(self.N)
-        index = {(a, b): i for i, (a, b) in enumerate(zip(j, m))}
-        pops = np.zeros(dim)
-        for a, b, p in zip(self.j, self.m, self.prob):
-            pops[index[(a, b)]] = p
+        pops = self.dicke_populations()
         return qutip.Qobj(sp.diags_array(pops.astype(complex)).tocsr())
+
+    def dicke_populations(self):
+        """Populations over the PIQS Dicke basis (a diagonal state only).
+
+        Raises
+        ------
+        ValueError
+            For a coherent spin state, which has coherences in that basis.
+        """
+        if self.kind == "coherent":
+            raise ValueError(
+                "a coherent spin state has coherences in the Dicke basis, so "
+                "it has no population vector; give a state diagonal in the "
+                "Dicke basis (ground, excited, dicke, mixtures)")
+        pops = np.zeros(num_dicke_states(self.N))
+        pops[dicke_index(self.N, self.j, self.m)] = self.prob
+        return pops
 
     def sampling_table(self):
         """Cumulative probabilities and Fock numbers (n_a, n_b) to sample."""
@@ -146,6 +159,20 @@ class ProductState:
                              "Dicke-basis states, one per ensemble")
         return cls(ensembles, [identify_initial_state(q, int(n))
                                for q, n in zip(states, ensembles.N)])
+
+    def dicke_populations(self, N):
+        """Populations over the PIQS Dicke basis of one ensemble of N
+        emitters (the form ``population_solve`` reads).
+
+        Raises
+        ------
+        ValueError
+            For several ensembles, another N, or a coherent spin state.
+        """
+        if len(self.states) != 1 or self.states[0].N != N:
+            raise ValueError(f"{self!r} is not a state of one ensemble of "
+                             f"N = {N} emitters")
+        return self.states[0].dicke_populations()
 
     def to_qobj(self):
         """The state on the tensor product of PIQS Dicke bases."""
