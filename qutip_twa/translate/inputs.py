@@ -17,7 +17,7 @@ from ..checks import check_rate, check_rates
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator, Ensembles, ProductState
-from ..operators.dicke import infer_num_emitters
+from ..operators.dicke import infer_num_emitters, num_dicke_states
 from ..operators.states import identify_initial_state
 from ..results.expect import e_ops_dict
 from .collective import dicke_operator, tensor_operator
@@ -138,7 +138,8 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
                 f"{first} acts on a tensor product of {ens.M} spaces (read "
                 f"as {ens!r}; an operator in piqs' uncoupled basis looks "
                 f"like this), but {label} is a single Dicke-basis object of "
-                f"dimension {other.N[0]}; give every operator and state in "
+                f"dimension {num_dicke_states(other.N[0])}; give every "
+                "operator and state in "
                 "the PIQS Dicke basis of one ensemble, or all on one tensor "
                 "product")
         if kind == "N" and other != ens and not isinstance(N, Ensembles):
