@@ -1,23 +1,30 @@
 """Solver options: the defaults and one small validator per key.
 
 ``check_options`` is the only place options are validated; ``TwaSolver``
-calls it when options are given or assigned.
+calls it when options are given or assigned.  The options of ``mesolve``
+that configure its ODE integrator (``method``, ``atol``, ``rtol``,
+``nsteps``, ``normalize_output``, ...) have no meaning for trajectories of
+stochastic equations; they are accepted, so that a ``mesolve`` call runs
+unchanged, and listed in ``result.stats["ignored_options"]``.
 """
 
 from numbers import Integral, Real
 
 import numpy as np
+from qutip.solver.mesolve import MESolver
 from qutip.ui.progressbar import progress_bars
 
 from .assembly import STEPS_PER_UNIT_RATE
 from .run import BLOCK, PROCESS_MAPS
 
-__all__ = ["DEFAULT_OPTIONS", "check_options"]
+__all__ = ["DEFAULT_OPTIONS", "MESOLVE_ONLY_OPTIONS", "check_options",
+           "ignored_options"]
 
 DEFAULT_OPTIONS = {
     "progress_bar": "",
     "progress_kwargs": {"chunk_size": 10},
     "store_final_state": False,
+    "store_states": None,
     "keep_runs_results": False,
     "map": "parallel",
     "num_cpus": None,
@@ -30,6 +37,12 @@ DEFAULT_OPTIONS = {
     "faults": "raise",
 }
 MAPS = ("parallel", "serial", *PROCESS_MAPS)
+# mesolve's own options (its ODE integrators'), accepted and ignored
+MESOLVE_ONLY_OPTIONS = frozenset(
+    set(MESolver.solver_options).union(*(
+        integrator.integrator_options
+        for integrator in MESolver.avail_integrators().values()))
+    - set(DEFAULT_OPTIONS))
 
 
 def _is_int(value):
@@ -96,6 +109,7 @@ VALIDATORS = {
     "progress_bar": _choice(*progress_bars),
     "progress_kwargs": _dict("progress-bar arguments"),
     "store_final_state": _flag,
+    "store_states": _optional(_flag),
     "keep_runs_results": _flag,
     "map": _choice(*MAPS),
     "num_cpus": _optional(_positive_int),
@@ -128,8 +142,18 @@ def check_options(options, base=None):
         raise TypeError(f"options must be a dict (keys {sorted(VALIDATORS)}),"
                         f" got {type(options).__name__}")
     for key, value in options.items():
-        if key not in VALIDATORS:
+        if key in MESOLVE_ONLY_OPTIONS:
+            out[key] = value
+        elif key in VALIDATORS:
+            out[key] = VALIDATORS[key](key, value)
+        else:
             raise KeyError(f"unknown option {key!r}; twasolve accepts "
-                           f"{sorted(VALIDATORS)}")
-        out[key] = VALIDATORS[key](key, value)
+                           f"{sorted(VALIDATORS)} and ignores mesolve's "
+                           "integrator options "
+                           f"{sorted(MESOLVE_ONLY_OPTIONS)}")
     return out
+
+
+def ignored_options(options):
+    """The mesolve-only keys of validated ``options``, as a sorted list."""
+    return sorted(k for k in options if k in MESOLVE_ONLY_OPTIONS)

@@ -19,7 +19,7 @@ from .checks import check_ntraj, check_tlist
 from .diagnostics import fault_limit
 from .engine import SamplingTables
 from .engine.rng import root_key
-from .options import DEFAULT_OPTIONS, check_options
+from .options import DEFAULT_OPTIONS, check_options, ignored_options
 from .results import ExpectOps, TwaResult
 from .run import BatchJob, Runner
 from .translate import (find_ensembles, translate_e_ops, translate_state,
@@ -48,7 +48,10 @@ _SHARED_DOC = """
 _OPTIONS_DOC = """
     options : dict, optional
         ``progress_bar``, ``progress_kwargs``, ``store_final_state``,
-        ``keep_runs_results``, ``map`` ("parallel", the default: numba
+        ``store_states`` (None, the default: True when there are no e_ops;
+        True: ``result.states`` holds the phase-space samples of every
+        trajectory at every output time, 32 M bytes per trajectory and
+        time), ``keep_runs_results``, ``map`` ("parallel", the default: numba
         threads in this process; "serial": one thread; "loky" or "mpi":
         batches of trajectories spread over worker processes by QuTiP's
         ``loky_pmap`` or ``mpi_pmap``, the latter through
@@ -68,7 +71,10 @@ _OPTIONS_DOC = """
         are dropped from the averages with a ``TwaFaultWarning``, and
         ``stats["faulty_trajectories"]`` counts them per output time).
         Each value is validated; unknown keys raise ``KeyError``, a
-        non-dict ``TypeError``.
+        non-dict ``TypeError``.  ``mesolve``'s integrator options
+        (``method``, ``atol``, ``rtol``, ``nsteps``, ``normalize_output``,
+        ...) are accepted and ignored (listed in
+        ``stats["ignored_options"]``): they have no meaning here.
     emission, dephasing, pumping : float or array of M floats, default 0
         Local rates per emitter in PIQS conventions (gamma D[sigma-],
         gamma D[sigma_z / 2], gamma D[sigma+]); per ensemble for several.
@@ -199,14 +205,20 @@ class TwaSolver:
         stepping = Stepping.plan(self.model, tlist, adaptive=opts["adaptive"],
                                  dt=opts["dt"],
                                  steps_per_rate=opts["steps_per_rate"])
+        store_states = opts["store_states"]
+        if store_states is None:  # as mesolve: states when there are no e_ops
+            store_states = not len(expect)
         result = TwaResult(
-            e_ops, {k: opts[k] for k in ("keep_runs_results",
-                                         "store_final_state")},
+            e_ops, {"keep_runs_results": opts["keep_runs_results"],
+                    "store_final_state": opts["store_final_state"],
+                    "store_states": store_states},
             solver=self.name, times=tlist, hermitian=expect.hermitian)
         key, seq = root_key(seeds)
         result.add_seeds([seq])
         result.stats.update({"adaptive": stepping.adaptive,
                              "dt": stepping.dt, **self._sizes()})
+        if ignored_options(opts):
+            result.stats["ignored_options"] = ignored_options(opts)
         result.add_end_condition(ntraj, target_tol, timeout)
         job = BatchJob(
             key=key, model=self.model.engine_model(stepping.grid),
@@ -215,7 +227,8 @@ class TwaSolver:
             J_limit=fault_limit(self.model.n_emitters),
             exclude_faults=opts["faults"] == "exclude",
             keep_runs=opts["keep_runs_results"],
-            store_final_state=opts["store_final_state"])
+            store_final_state=opts["store_final_state"],
+            store_states=store_states)
         Runner(job, opts).run(result, ntraj)
         return result
 

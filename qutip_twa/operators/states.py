@@ -40,7 +40,9 @@ ACCEPTED = (
 OFFDIAG_RTOL = 1e-10     # off-diagonals below this (relative) are zero
 TRACE_ATOL = 1e-8        # allowed |tr(rho0) - 1|
 NEGATIVE_ATOL = 1e-12    # populations in (-NEGATIVE_ATOL, NEGATIVE_ATOL) -> 0
-FIDELITY_ATOL = 1e-8     # coherent state needs fidelity > 1 - FIDELITY_ATOL
+FIDELITY_ATOL = 1e-5     # coherent state needs fidelity > 1 - FIDELITY_ATOL
+# (an integrator's output, e.g. mesolve's at default tolerances, is pure to
+# about 1e-6)
 
 
 @dataclass(frozen=True, eq=False)
@@ -295,7 +297,7 @@ def identify_initial_state(rho0, N=None):
 
     if offdiag <= OFFDIAG_RTOL * scale:
         return _dicke_mixture(N, pops)
-    state = _coherent(N, psi if rho0.isket else rho, rho0.isket)
+    state, fidelity = _coherent(N, psi if rho0.isket else rho, rho0.isket)
     if state is not None:
         return state
     if N >= 2 and pops[[0, N]].sum() > 1 - TRACE_ATOL:
@@ -305,7 +307,9 @@ def identify_initial_state(rho0, N=None):
             f"sampling in this method. {ACCEPTED}")
     raise ValueError(
         "rho0 is neither diagonal in the Dicke basis nor a coherent spin "
-        f"state (e.g. it is a superposition of Dicke states). {ACCEPTED}")
+        "state (e.g. it is a superposition of Dicke states): its fidelity "
+        f"with the closest coherent spin state is {fidelity:.9f}, and a "
+        f"coherent state needs more than 1 - {FIDELITY_ATOL:g}. {ACCEPTED}")
 
 
 def _dicke_mixture(N, pops):
@@ -325,7 +329,7 @@ def _dicke_mixture(N, pops):
 
 
 def _coherent(N, state, is_ket):
-    """InitialState if ``state`` is a coherent spin state, else None."""
+    """(InitialState or None, fidelity with the closest coherent state)."""
     jz, jp, _ = collective_matrices(N)
     if is_ket:
         def expect(op):
@@ -348,5 +352,6 @@ def _coherent(N, state, is_ket):
     else:
         fidelity = abs(np.vdot(css, state @ css))
     if fidelity > 1 - FIDELITY_ATOL:
-        return InitialState(N=N, kind="coherent", theta=theta, phi=phi)
-    return None
+        return InitialState(N=N, kind="coherent", theta=theta, phi=phi), \
+            fidelity
+    return None, fidelity

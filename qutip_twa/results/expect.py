@@ -39,8 +39,10 @@ class ExpectOps:
     Parameters
     ----------
     items : dict
-        ``{key: EnsembleOperator or callable f(t, sample)}`` (see
-        ``translate_e_ops``); callables return one value per trajectory.
+        ``{key: EnsembleOperator, callable f(t, sample) or list of
+        (EnsembleOperator, coefficient or None)}`` (see ``translate_e_ops``;
+        a list is a time-dependent sum); callables return one value per
+        trajectory.
 
     Attributes
     ----------
@@ -51,8 +53,10 @@ class ExpectOps:
 
     def __init__(self, items):
         self.keys = list(items)
-        self._evaluators = [Observable(op) if isinstance(op, EnsembleOperator)
-                            else _Callable(op, k) for k, op in items.items()]
+        self._evaluators = [
+            Observable(op) if isinstance(op, EnsembleOperator)
+            else _TimeDependent(op) if isinstance(op, list)
+            else _Callable(op, k) for k, op in items.items()]
         self.hermitian = [isinstance(op, EnsembleOperator) and op.isherm
                           for op in items.values()]
 
@@ -78,12 +82,35 @@ class _Callable:
         self.f, self.key = f, key
 
     def __call__(self, t, sample, variables, shared):
-        out = np.asarray(self.f(t, sample))
+        try:
+            out = np.asarray(self.f(t, sample))
+        except Exception as err:
+            raise TypeError(
+                f"e_ops[{self.key!r}] raised {type(err).__name__} ({err}) "
+                "when called as f(t, sample): twasolve calls a callable "
+                "e_op with a PhaseSpaceSample (arrays Sx, Sy, Sz, J, a, b "
+                "over trajectories), not with a state as mesolve does; give "
+                "an operator, or a function of the sample") from err
         if out.shape != (len(sample),):
             raise ValueError(f"e_ops callable {self.key!r} must return one "
                              "value per trajectory (shape "
                              f"({len(sample)},)), got shape {out.shape}")
+        if out.dtype.kind not in "biufc":
+            raise TypeError(f"e_ops callable {self.key!r} must return "
+                            f"numbers, got dtype {out.dtype}")
         return out
+
+
+class _TimeDependent:
+    """sum_k c_k(t) O_k of observables O_k and coefficients (None: 1)."""
+
+    def __init__(self, parts):
+        self.parts = [(Observable(op), c) for op, c in parts]
+
+    def __call__(self, t, sample, variables, shared):
+        return sum((1.0 if c is None else c(t)) * obs(t, sample, variables,
+                                                       shared)
+                   for obs, c in self.parts)
 
 
 class Observable:

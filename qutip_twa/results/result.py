@@ -17,6 +17,7 @@ from qutip import Qobj
 from qutip.solver.multitrajresult import MultiTrajResult
 
 from .expect import e_ops_dict
+from .sample import PhaseSpaceSample
 
 __all__ = ["TwaResult"]
 
@@ -50,9 +51,9 @@ class TwaResult(MultiTrajResult):
         the indices ``0..n-1`` for a list, the keys of a dict, ``0`` for a
         single item.
     options : dict
-        Result options; ``"keep_runs_results"`` and ``"store_final_state"``
-        are read (``"store_states"`` is forced to False: TWA has no density
-        matrices).
+        Result options; ``"keep_runs_results"``, ``"store_final_state"``
+        and ``"store_states"`` (phase-space samples at every output time:
+        TWA has no density matrices) are read.
     solver : str, default "twasolve"
         Name of the solver.
     stats : dict, optional
@@ -91,7 +92,7 @@ class TwaResult(MultiTrajResult):
     def __init__(self, e_ops, options, *, solver="twasolve", stats=None,
                  times, hermitian):
         options = dict(options)
-        options["store_states"] = False
+        options["store_states"] = bool(options.get("store_states"))
         options.setdefault("keep_runs_results", False)
         options.setdefault("store_final_state", False)
         super().__init__(e_ops_dict(e_ops), options, solver=solver,
@@ -118,6 +119,7 @@ class TwaResult(MultiTrajResult):
         self._sumsq = []         # per block: real (n_eops, n_times)
         self._runs = []          # per block: complex (n_eops, count, n_times)
         self._final = []         # per block: dict of arrays (or arrays)
+        self._states = []        # per block: dict of arrays (count, nt, M)
         self._diag_counts = {}   # name -> int array (n_times,)
         self._cache = None
         self._target_ntraj = None
@@ -170,7 +172,7 @@ class TwaResult(MultiTrajResult):
     # filling
     # ------------------------------------------------------------------
     def add_block(self, sums, sumsq, count, runs=None, diagnostics=None,
-                  final_state=None):
+                  final_state=None, states=None):
         """Add the statistics of one block of trajectories.
 
         Parameters
@@ -190,6 +192,10 @@ class TwaResult(MultiTrajResult):
         final_state : dict of arrays or array, optional
             Final phase-space samples of the block (trajectory axis first);
             kept when the option ``store_final_state`` is set.
+        states : dict of arrays, optional
+            Amplitudes ``{"a": ..., "b": ...}`` of shape (count, n_times, M)
+            at every output time; kept when the option ``store_states`` is
+            set.
         """
         count = int(count)
         if count <= 0:
@@ -211,6 +217,10 @@ class TwaResult(MultiTrajResult):
                 raise ValueError("store_final_state is set: final_state is "
                                  "needed")
             self._final.append(final_state)
+        if self.options["store_states"]:
+            if states is None:
+                raise ValueError("store_states is set: states are needed")
+            self._states.append(states)
         self._sums.append(sums)
         self._sumsq.append(sumsq)
         self.num_trajectories += count
@@ -345,14 +355,26 @@ class TwaResult(MultiTrajResult):
         return None
 
     @property
-    def runs_states(self):
-        """None: states along the evolution are not stored."""
-        return None
+    def states(self):
+        """Phase-space samples at every output time (with the option
+        ``store_states``, the default when there are no e_ops): a list of
+        :class:`PhaseSpaceSample`, one per time, each holding every kept
+        trajectory; ``[]`` if not stored.  They are not density matrices
+        (the TWA has none): use their arrays (``Sz``, ``J``, ``a``, ...) or
+        give e_ops."""
+        if not self._states:
+            return []
+        if len(self._states) > 1:
+            self._states = [_concat(self._states)]
+        a, b = self._states[0]["a"], self._states[0]["b"]
+        return [PhaseSpaceSample(a[:, i], b[:, i])
+                for i in range(a.shape[1])]
 
     @property
-    def states(self):
-        """Empty list: states along the evolution are not stored."""
-        return []
+    def runs_states(self):
+        """Same as :attr:`states` (each sample holds every trajectory), or
+        None if not stored."""
+        return self.states or None
 
     # ------------------------------------------------------------------
     # merging
@@ -405,6 +427,7 @@ class TwaResult(MultiTrajResult):
         options["keep_runs_results"] = keep
         options["store_final_state"] = (bool(self._final)
                                         and bool(other._final))
+        options["store_states"] = bool(self._states) and bool(other._states)
         stats = dict(self.stats)
         stats["run time"] = (self.stats.get("run time", 0)
                              + other.stats.get("run time", 0))
@@ -420,6 +443,8 @@ class TwaResult(MultiTrajResult):
             new._runs = self._runs + other._runs
         if options["store_final_state"]:
             new._final = self._final + other._final
+        if options["store_states"]:
+            new._states = self._states + other._states
         for src in (self._diag_counts, other._diag_counts):
             for name, counts in src.items():
                 prev = new._diag_counts.get(name)
@@ -442,7 +467,8 @@ class TwaResult(MultiTrajResult):
             lines.append(f"  Time interval: [{self.times[0]}, "
                          f"{self.times[-1]}] ({len(self.times)} steps)")
         lines.append(f"  Number of e_ops: {len(self._raw_ops)}")
-        lines.append("  Final state saved." if self._final
+        lines.append("  Phase-space samples saved." if self._states else
+                     "  Final state saved." if self._final
                      else "  State not saved.")
         lines.append(f"  Number of trajectories: {self.num_trajectories}")
         lines.append("  Trajectories saved (e_op values)." if self._runs

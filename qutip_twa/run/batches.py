@@ -57,11 +57,16 @@ class BatchJob:
     exclude_faults: bool
     keep_runs: bool
     store_final_state: bool
+    store_states: bool = False
     threads: int = 0  # 0: leave numba's setting alone
 
     def largest_batch(self):
-        """Trajectories per batch whose e_op values fit BATCH_VALUES_BYTES."""
-        per_traj = 16 * max(len(self.e_ops), 1) * len(self.tlist)
+        """Trajectories per batch whose e_op values (and stored states)
+        fit BATCH_VALUES_BYTES."""
+        per_time = 16 * max(len(self.e_ops), 1)
+        if self.store_states:
+            per_time += 32 * len(self.J_limit)
+        per_traj = per_time * len(self.tlist)
         return max(BLOCK, BATCH_VALUES_BYTES // per_traj // BLOCK * BLOCK)
 
     def __call__(self, first, count):
@@ -81,6 +86,8 @@ class BatchJob:
         out = BatchOutput(faults=np.zeros(nt, dtype=np.int64))
         rate = np.full(count, -1.0)
         steps = np.zeros(count, dtype=np.int64)
+        history = np.empty((2, count, nt, M), dtype=complex) \
+            if self.store_states else None
         for i, t in enumerate(self.tlist):
             if i:
                 self.stepping.advance(a, b, rng, self.tlist, i, rate, steps,
@@ -99,6 +106,8 @@ class BatchJob:
                     f"{self.stepping.hint}, or set "
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
+            if history is not None:
+                history[0, :, i], history[1, :, i] = a, b
             sample = PhaseSpaceSample(a, b)
             quiet = np.errstate(all="ignore") if faulty.any() else \
                 contextlib.nullcontext()
@@ -106,10 +115,10 @@ class BatchJob:
                 self.e_ops.values(t, sample, variables, values[:, :, i])
         out.excluded = int(faulty.sum())
         out.steps = int(steps.sum())
-        out.blocks = self._blocks(values, below, a, b, ~faulty)
+        out.blocks = self._blocks(values, below, a, b, history, ~faulty)
         return out
 
-    def _blocks(self, values, below, a, b, keep):
+    def _blocks(self, values, below, a, b, history, keep):
         """Sums over the kept trajectories of each 256-block."""
         blocks = []
         for lo in range(0, values.shape[1], BLOCK):
@@ -122,6 +131,8 @@ class BatchJob:
                 count=len(rows), runs=blk if self.keep_runs else None,
                 diagnostics={"J_below_1": below[rows].sum(axis=0)},
                 final_state=({"a": a[rows], "b": b[rows]}
-                             if self.store_final_state else None)))
+                             if self.store_final_state else None),
+                states=(None if history is None else
+                        {"a": history[0, rows], "b": history[1, rows]})))
         return blocks
 

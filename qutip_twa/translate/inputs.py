@@ -182,6 +182,7 @@ class _Translation:
         self.ens, self.args = ens, args or {}
         self.rates = {p: check_rates(p, rates.get(p, 0.0), ens.M)
                       for p in LOCAL_PROCESSES}
+        self.keywords = {p for p in LOCAL_PROCESSES if np.any(self.rates[p])}
         self.hamiltonian, self.jumps = [], []
 
     def system(self):
@@ -201,9 +202,13 @@ class _Translation:
         self.hamiltonian.append((op, coefficient))
 
     def add_rates(self, found, source):
-        """Local rates and collective jumps of a Dicke object/Liouvillian."""
+        """Local rates and collective jumps of a Dicke object/Liouvillian.
+
+        Several of these add up, as in mesolve; a rate also given as a
+        keyword argument is refused (it would count twice).
+        """
         for name in LOCAL_PROCESSES:
-            if found[name] and np.any(self.rates[name]):
+            if found[name] and name in self.keywords:
                 raise ValueError(
                     f"the local rate {name!r} is given both by {source} and "
                     "by the keyword argument; give it once")
@@ -311,16 +316,25 @@ def _product_of_qobj(rho0, ens):
 
 
 def translate_e_ops(e_ops, ens):
-    """``{key: EnsembleOperator or callable f(t, sample)}`` of ``e_ops``."""
+    """``{key: EnsembleOperator, callable f(t, sample) or list of
+    (EnsembleOperator, Coefficient)}`` of ``e_ops`` (the list for a
+    time-dependent ``QobjEvo``)."""
     out = {}
     for k, op in e_ops_dict(e_ops).items():
         name = f"e_ops[{k!r}]"
-        if isinstance(op, (Qobj, EnsembleOperator)):
+        if isinstance(op, QobjEvo) and op.isconstant:
+            op = op(0)
+        if isinstance(op, QobjEvo):
+            out[k] = [(as_operator(part, ens, name), None)
+                      if isinstance(part, Qobj) else
+                      (as_operator(part[0], ens, name), part[1])
+                      for part in op.to_list()]
+        elif isinstance(op, (Qobj, EnsembleOperator)):
             out[k] = as_operator(op, ens, name)
         elif callable(op):
             out[k] = op
         else:
             raise TypeError(f"{name} must be an EnsembleOperator (from "
-                            "Ensembles), a Qobj or a callable f(t, sample), "
-                            f"got {type(op).__name__}")
+                            "Ensembles), a Qobj, a QobjEvo or a callable "
+                            f"f(t, sample), got {type(op).__name__}")
     return out

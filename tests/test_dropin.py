@@ -1,0 +1,111 @@
+"""mesolve calls that run unchanged: options, e_ops forms, several
+Lindbladians, states from an integrator, and clear errors for the rest."""
+
+import numpy as np
+import pytest
+import qutip
+from qutip import piqs
+
+from qutip_twa import TwaSolver, twasolve
+
+from conftest import NTRAJ, assert_close_to_exact
+
+N = 6
+JZ = piqs.jspin(N, "z")
+T = np.linspace(0, 1, 5)
+SYSTEM = piqs.Dicke(N, hamiltonian=piqs.jspin(N, "x"), collective_emission=1.0,
+                    pumping=1.0)
+MESOLVE_OPTIONS = {"store_states": True, "atol": 1e-10, "rtol": 1e-8,
+                   "nsteps": 10000, "method": "bdf", "normalize_output": True,
+                   "progress_bar": ""}
+
+
+def run(**kw):
+    kw.setdefault("ntraj", 300)
+    kw.setdefault("seeds", 4)
+    return twasolve(SYSTEM, piqs.excited(N), T, **kw)
+
+
+def test_mesolve_options_run_unchanged():
+    ref = run(e_ops=[JZ])
+    res = run(e_ops=[JZ], options=MESOLVE_OPTIONS)
+    np.testing.assert_array_equal(res.expect[0], ref.expect[0])
+    assert res.stats["ignored_options"] == ["atol", "method", "normalize_output",
+                                            "nsteps", "rtol"]
+    assert "ignored_options" not in ref.stats
+
+
+def test_states_are_phase_space_samples():
+    ref = run(e_ops=[JZ])
+    res = run()  # no e_ops: states are stored, as with mesolve
+    assert len(res.states) == len(T) and res.runs_states is not None
+    means = [np.mean(sample.Sz) for sample in res.states]
+    np.testing.assert_allclose(means, ref.expect[0], rtol=1e-13, atol=1e-13)
+    assert res.states[0].a.shape == (300,)
+    merged = res + run(seeds=5)
+    assert len(merged.states[-1]) == 600
+    assert run(options={"store_states": False}).states == []
+    with pytest.raises(TypeError, match="store_states"):
+        run(options={"store_states": "yes"})
+
+
+def test_qobjevo_e_ops():
+    res = run(e_ops=[qutip.QobjEvo(JZ), qutip.QobjEvo([[JZ, "cos(t)"]]), JZ])
+    np.testing.assert_array_equal(res.expect[0], res.expect[2])
+    np.testing.assert_allclose(res.expect[1], res.expect[2] * np.cos(T),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("e_op, exc, match", [
+    (lambda t, state: qutip.expect(JZ, state), TypeError,
+     "not with a state as mesolve does"),
+    (lambda t, s: np.array(["x"] * len(s)), TypeError, "numbers"),
+])
+def test_callable_e_ops_of_the_wrong_kind(e_op, exc, match):
+    with pytest.raises(exc, match=match):
+        run(e_ops=[e_op], ntraj=4)
+
+
+def test_lindbladians_add_up_as_in_mesolve(ntraj):
+    """A Dicke object with its own lindbladian() in c_ops: twice each rate,
+    against mesolve of the same call (the N = 10 laser budget)."""
+    n = 10
+    half = piqs.Dicke(n, collective_emission=0.5, pumping=0.125 * n)
+    solver = TwaSolver(half, [half.lindbladian()])
+    np.testing.assert_array_equal(solver.model.local_rates, [[0, 0.25 * n, 0]])
+    tlist = np.linspace(0, 8 / n, 21)
+    e_ops = [piqs.jspin(n, "+") * piqs.jspin(n, "-")]
+    exact = qutip.mesolve(half.liouvillian(), piqs.excited(n), tlist,
+                          [half.lindbladian()], e_ops=e_ops)
+    twa = twasolve(half, piqs.excited(n), tlist, [half.lindbladian()],
+                   e_ops=e_ops, ntraj=ntraj, seeds=1)
+    assert_close_to_exact(twa.expect[0] / n ** 2,
+                          twa.stderr_expect[0] / n ** 2,
+                          exact.expect[0] / n ** 2, 0.012, "doubled laser")
+    with pytest.raises(ValueError, match="given both by the Dicke object H "
+                       "and by the keyword"):
+        twasolve(half, piqs.excited(n), tlist, [half.lindbladian()],
+                 pumping=1.0)
+
+
+def test_state_from_an_integrator_is_accepted():
+    """A coherent state rotated by mesolve (purity 1 - O(1e-7)) is sampled
+    as the coherent state it is, to the integrator's accuracy."""
+    n = 10
+    css = piqs.css(n, np.pi / 2, 0.0, coordinates="polar")
+    out = qutip.mesolve(piqs.jspin(n, "z"), css, [0, 0.7]).states[-1]
+    res = twasolve(piqs.Dicke(n, emission=1.0), out, [0.0],
+                   e_ops=[piqs.jspin(n, "x"), piqs.jspin(n, "y")],
+                   ntraj=NTRAJ, seeds=1)
+    for k, exact in enumerate([qutip.expect(piqs.jspin(n, "x"), out),
+                               qutip.expect(piqs.jspin(n, "y"), out)]):
+        assert abs(res.expect[k][0] - exact) < 5 * res.stderr_expect[k][0] \
+            + 1e-5 * n
+
+
+def test_superposition_reports_its_fidelity():
+    n = 4
+    dim = 9
+    bad = (qutip.basis(dim, 0) + 0.3 * qutip.basis(dim, 2)).unit()
+    with pytest.raises(ValueError, match=r"fidelity .* is 0\.9"):
+        twasolve(piqs.Dicke(n, emission=1.0), bad, [0.0, 1.0], ntraj=2)
