@@ -71,13 +71,13 @@ def piqs_rate(rate):
 @pytest.mark.parametrize("key", RATE_NAMES)
 def test_single_rate(N, key):
     H0 = hamiltonian(N)
-    H, rates = decompose_liouvillian(
+    H, rates, _ = decompose_liouvillian(
         exact_liouvillian(N, H0, {key: RATES[key]}))
     assert_rates(rates, {key: RATES[key]}, 1e-9)
     assert_hamiltonian(H, H0, 1e-9)
     # The same Liouvillian built by PIQS, to its single precision.
     L = piqs.Dicke(N, hamiltonian=H0, **{key: RATES[key]}).liouvillian()
-    H, rates = decompose_liouvillian(L)
+    H, rates, _ = decompose_liouvillian(L)
     assert_rates(rates, {key: piqs_rate(RATES[key])}, 1e-6)
     assert_hamiltonian(H, H0, 1e-6)
 
@@ -85,33 +85,33 @@ def test_single_rate(N, key):
 @pytest.mark.parametrize("N", NS)
 def test_all_rates(N):
     H0 = hamiltonian(N)
-    H, rates = decompose_liouvillian(exact_liouvillian(N, H0, RATES))
+    H, rates, _ = decompose_liouvillian(exact_liouvillian(N, H0, RATES))
     assert_rates(rates, RATES, 1e-9)
     assert_hamiltonian(H, H0, 1e-9)
     expected = {key: piqs_rate(rate) for key, rate in RATES.items()}
     ensemble = piqs.Dicke(N, hamiltonian=H0, **RATES)
     for L in (ensemble.liouvillian(),
               ensemble.lindbladian() + qutip.liouvillian(H0)):
-        H, rates = decompose_liouvillian(L, N=N)
+        H, rates, _ = decompose_liouvillian(L, N=N)
         assert_rates(rates, expected, 2e-6)
         assert_hamiltonian(H, H0, 1e-6)
 
 
 @pytest.mark.parametrize("N", NS)
 def test_only_dissipation_or_only_hamiltonian(N):
-    H, rates = decompose_liouvillian(
+    H, rates, _ = decompose_liouvillian(
         piqs.Dicke(N, emission=0.5, collective_dephasing=0.25).lindbladian())
     assert H is None
     assert_rates(rates, dict(emission=0.5, collective_dephasing=0.25), 1e-6)
     H0 = hamiltonian(N)
-    H, rates = decompose_liouvillian(qutip.liouvillian(H0))
+    H, rates, _ = decompose_liouvillian(qutip.liouvillian(H0))
     assert rates == {key: 0.0 for key in RATE_NAMES}
     assert_hamiltonian(H, H0, 1e-9)
 
 
 def test_zero_liouvillian():
     d = num_dicke_states(4)
-    H, rates = decompose_liouvillian(qutip.Qobj(
+    H, rates, _ = decompose_liouvillian(qutip.Qobj(
         np.zeros((d * d, d * d)), dims=[[[d], [d]], [[d], [d]]]))
     assert H is None
     assert rates == {key: 0.0 for key in RATE_NAMES}
@@ -128,14 +128,14 @@ def test_not_piqs_liouvillian():
     N = 5
     d = num_dicke_states(N)
     L = piqs.Dicke(N, hamiltonian=hamiltonian(N), emission=0.5).liouvillian()
-    extra = qutip.lindblad_dissipator(2 * piqs.jspin(N, "x"))
+    extra = qutip.lindblad_dissipator(piqs.jspin(N, "x") ** 2)  # nonlinear
     rng = np.random.default_rng(1)
     random = qutip.Qobj(rng.standard_normal((d * d, d * d)),
                         dims=[[[d], [d]], [[d], [d]]])
     high_degree = qutip.liouvillian(piqs.jspin(N, "z") ** 5)
     for bad in (L + extra, random, high_degree):
         with pytest.raises(ValueError, match="my_L is a superoperator but "
-                           "not a PIQS Liouvillian"):
+                           "not a collective Liouvillian"):
             decompose_liouvillian(bad, name="my_L")
 
 
@@ -171,7 +171,7 @@ def test_large_N_timing(N):
     rates_in = dict(emission=0.5, dephasing=0.25, collective_emission=1.0)
     L = piqs.Dicke(N, hamiltonian=H0, **rates_in).liouvillian()
     start = time.perf_counter()
-    H, rates = decompose_liouvillian(L)
+    H, rates, _ = decompose_liouvillian(L)
     first = time.perf_counter() - start
     start = time.perf_counter()
     decompose_liouvillian(L)
@@ -180,3 +180,41 @@ def test_large_N_timing(N):
           f"cached generators {cached:.2f} s")
     assert_rates(rates, rates_in, 1e-6)
     assert_hamiltonian(H, H0, 1e-6)
+
+
+@pytest.mark.parametrize("N", [4, 7])
+def test_generic_collective_liouvillians(N):
+    """Liouvillians built the generic QuTiP way from collective operators:
+    D[J-] (a PIQS rate), D[Jx] and D[J- + 0.5 i Jz] (jumps that mix J-, Jz,
+    J+), with PIQS local rates, act as the decomposition says on the
+    block-diagonal states PIQS represents."""
+    jx, jz = piqs.jspin(N, "x"), piqs.jspin(N, "z")
+    jm = piqs.jspin(N, "-")
+    local = piqs.Dicke(N, emission=0.3, dephasing=0.2).lindbladian()
+    H0 = 0.5 * jx + 0.2 * jz * jz
+    cases = [
+        (qutip.liouvillian(H0, [jm]), {"collective_emission": 1.0}, 0),
+        (qutip.liouvillian(H0, [jx]) + local, {"emission": 0.3,
+                                               "dephasing": 0.2}, 1),
+        (qutip.lindblad_dissipator(jm + 0.5j * jz), {}, 1),
+    ]
+    for L, expected, n_jumps in cases:
+        H, rates, jumps = decompose_liouvillian(L)
+        for key in RATE_NAMES:
+            assert rates[key] == pytest.approx(expected.get(key, 0.0))
+        assert len(jumps) == n_jumps
+        rebuilt = -1j * (qutip.spre(H) - qutip.spost(H)) if H is not None \
+            else 0 * L
+        for key, rate in rates.items():
+            if rate:
+                rebuilt += rate * piqs.Dicke(N, **{key: 1.0}).lindbladian()
+        for cm, cp, cz in jumps:
+            rebuilt += qutip.lindblad_dissipator(
+                cm * jm + cp * piqs.jspin(N, "+") + cz * jz)
+        j = dicke_labels(N)[0]
+        X = np.random.default_rng(2).standard_normal((len(j), len(j)))
+        X = qutip.operator_to_vector(qutip.Qobj(
+            np.where(j[:, None] == j[None, :], X, 0)))
+        diff = (L - rebuilt) * X
+        assert diff.norm() <= 1e-6 * (L * X).norm()
+

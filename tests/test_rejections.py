@@ -82,7 +82,7 @@ CASES = {
     "target_tol without e_ops": (dict(target_tol=0.1), ValueError,
                                  "target_tol"),
     "Liouvillian not PIQS": (
-        dict(H=qutip.lindblad_dissipator(JX)), ValueError, "H"),
+        dict(H=qutip.lindblad_dissipator(JX * JX)), ValueError, "H"),
 }
 
 

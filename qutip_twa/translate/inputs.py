@@ -222,8 +222,11 @@ class _Translation:
     def add_superoperator(self, L, name, source):
         if self.ens.M != 1:
             raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
-        op, found = decompose_liouvillian(L, name=name)
+        op, found, jumps = decompose_liouvillian(L, name=name)
         self.add_rates(found, source)
+        e = self.ens
+        for cm, cp, cz in jumps:
+            self.jumps.append(cm * e.jm(0) + cp * e.jp(0) + cz * e.jz(0))
         if op is not None:
             self.add_hamiltonian(op, name)
 

@@ -34,6 +34,8 @@ __all__ = ["RATE_NAMES", "decompose_liouvillian"]
 
 RATE_NAMES = ("emission", "dephasing", "pumping", "collective_emission",
               "collective_dephasing", "collective_pumping")
+# ordered pairs (a, b) of (J-, Jz, J+) for the cross terms of the dissipator
+_CROSS = [(0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1)]
 RESIDUAL_TOL = 1e-6   # PIQS matrix elements carry float32 rounding (~6e-8)
 _DEPENDENCE_TOL = 1e-6  # normalised column residual counted as dependent
 _NUM_PROBES = 3         # probes for the fit; one more validates it
@@ -50,24 +52,37 @@ def _local_generators(N):
 
 
 def _generator_actions(N, X):
-    """The six unit-rate PIQS dissipators applied to X, as d x d matrices.
+    """The fifteen dissipators applied to X, as d x d matrices.
 
-    The local ones use the PIQS matrices; the collective ones, D[c] for
-    c = J-, Jz, J+ after projecting X on the j-diagonal blocks (PIQS drops
-    coherences between blocks), are applied directly, which is exact and
-    avoids building three more PIQS matrices.
+    First the six unit-rate PIQS dissipators of ``RATE_NAMES``: the local
+    ones with the PIQS matrices, the collective D[c], c = J-, Jz, J+, after
+    projecting X on the j-diagonal blocks (PIQS drops coherences between
+    blocks).  Then the nine terms A_a X A_b^+ - {A_b^+ A_a, X}/2 of the
+    collective operators (A_a, A_b) without that projection, the diagonal
+    ones and then ``_CROSS``: the dissipator sum_ab K_ab of any jumps linear
+    in J-, Jz, J+, as ``qutip.liouvillian`` or ``lindblad_dissipator``
+    build it.  On the block-diagonal states PIQS represents, both forms of
+    D[c] act alike.
     """
     d = X.shape[0]
     x = X.ravel(order="F")  # qutip vectorisation: column stacking
     out = [(G @ x).reshape(d, d, order="F") for G in _local_generators(N)]
     j = dicke_labels(N)[0]
     Xb = np.where(j[:, None] == j[None, :], X, 0)
-    jz, jp, jm = collective_matrices(N)
-    for c in (jm, jz, jp):
-        cdc = (c.conj().T @ c).tocsr()
-        out.append(c @ (c.conj() @ Xb.T).T  # c Xb c^dagger
-                   - 0.5 * (cdc @ Xb + (cdc.T @ Xb.T).T))
+    ops = _collective_ops(N)
+    for a, b, Y in [(0, 0, Xb), (1, 1, Xb), (2, 2, Xb)] + [
+            (a, b, X) for a, b in [(0, 0), (1, 1), (2, 2)] + _CROSS]:
+        A, B = ops[a], ops[b]
+        bda = (B.conj().T @ A).tocsr()
+        out.append(A @ (B.conj() @ Y.T).T  # A Y B^dagger
+                   - 0.5 * (bda @ Y + (bda.T @ Y.T).T))
     return out
+
+
+def _collective_ops(N):
+    """(J-, Jz, J+) in the Dicke basis, the order of the collective rates."""
+    jz, jp, jm = collective_matrices(N)
+    return jm, jz, jp
 
 
 def _superoperator_matrix(L, name):
@@ -113,11 +128,17 @@ def _independent(A, tol):
 
 
 def decompose_liouvillian(L, N=None, name="H"):
-    """Rates and Hamiltonian of a PIQS Liouvillian in the Dicke basis.
+    """Rates, collective jumps and Hamiltonian of a Liouvillian in the Dicke
+    basis.
 
-    Finds real nonnegative rates and a Hermitian ``H``, a polynomial of
-    degree <= 4 in the collective operators, such that
-    ``L = sum(rate * piqs.Dicke(N, **{key: 1}).lindbladian()) - i[H, .]``.
+    Finds real nonnegative rates, collective jumps L_k linear in J-, Jz, J+
+    and a Hermitian ``H``, a polynomial of degree <= 4 in the collective
+    operators, such that on the states PIQS represents (block diagonal in
+    j) ``L = sum(rate * piqs.Dicke(N, **{key: 1}).lindbladian())
+    + sum_k D[L_k] - i[H, .]``: a PIQS Liouvillian, or one built the
+    generic QuTiP way (``qutip.liouvillian(H, [J-])``,
+    ``qutip.lindblad_dissipator(Jx)``).  Jumps that are single collective
+    operators are returned as the PIQS collective rates.
 
     Parameters
     ----------
@@ -140,6 +161,11 @@ def decompose_liouvillian(L, N=None, name="H"):
         Floats for the keys of ``RATE_NAMES``: "emission", "dephasing",
         "pumping", "collective_emission", "collective_dephasing",
         "collective_pumping".
+    jumps : list of (c_minus, c_plus, c_z)
+        Further collective jumps c_minus J- + c_plus J+ + c_z Jz (square
+        roots of their rates included); empty unless the dissipator mixes
+        J-, Jz, J+ (e.g. D[Jx]), in which case the collective rates are 0
+        and all collective dissipation is in these jumps.
 
     Raises
     ------
@@ -184,7 +210,7 @@ def decompose_liouvillian(L, N=None, name="H"):
 
     keep = _independent(A, _DEPENDENCE_TOL)
     nm = len(monos)
-    if len([i for i in keep if i >= nm]) < len(RATE_NAMES):
+    if not set(range(nm, nm + len(RATE_NAMES))) <= set(keep):
         raise ValueError(
             f"{name} cannot be decomposed uniquely for N={N}: the PIQS "
             "dissipators are linearly dependent here (for N=1 local and "
@@ -193,7 +219,7 @@ def decompose_liouvillian(L, N=None, name="H"):
     sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
     coef = np.zeros(A.shape[1], dtype=complex)
     coef[keep] = sol / norms[keep]
-    rate_c, h_c = coef[nm:], coef[:nm]
+    rate_c, h_c = coef[nm:nm + len(RATE_NAMES)], coef[:nm]
 
     def build_h(c):
         return sum((ci * M for ci, M in zip(c, monos) if ci != 0),
@@ -204,21 +230,22 @@ def decompose_liouvillian(L, N=None, name="H"):
     err = ref = 0.0
     for X, LX in probes:
         fit = _commutator(H_fit, X)
-        for r, GX in zip(rate_c, _generator_actions(N, X)):
+        for r, GX in zip(coef[nm:], _generator_actions(N, X)):
             fit += r * GX
         err += np.linalg.norm(LX - fit) ** 2
         ref += np.linalg.norm(LX) ** 2
     residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
     if not residual < RESIDUAL_TOL:
         raise ValueError(
-            f"{name} is a superoperator but not a PIQS Liouvillian: it must "
-            "be -i[H, .] (H a polynomial of degree <= 4 in the collective "
-            "operators) plus collective emission/dephasing/pumping and local "
-            "emission/dephasing/pumping of qutip.piqs.Dicke, in the Dicke "
-            f"basis of N={N}; relative residual {residual:.2e} of the best "
-            f"fit exceeds {RESIDUAL_TOL:.0e}")
+            f"{name} is a superoperator but not a collective Liouvillian: "
+            "it must be -i[H, .] (H a polynomial of degree <= 4 in the "
+            "collective operators) plus dissipators D[L] of collective "
+            "jumps L linear in J-, Jz, J+ and the local emission/dephasing/"
+            f"pumping of qutip.piqs.Dicke, in the Dicke basis of N={N}; "
+            f"relative residual {residual:.2e} of the best fit exceeds "
+            f"{RESIDUAL_TOL:.0e}")
     if ref == 0:
-        return None, {key: 0.0 for key in RATE_NAMES}
+        return None, {key: 0.0 for key in RATE_NAMES}, []
 
     # Size of each term relative to L, and the noise level of the fit.
     scale = norms / np.linalg.norm(b)
@@ -235,11 +262,13 @@ def decompose_liouvillian(L, N=None, name="H"):
             raise ValueError(f"{name} has a negative {key} rate "
                              f"{r.real:.6g}; PIQS rates must be nonnegative")
         rates[key] = canonical(float(np.real(r)), PIQS_DIGITS)
+    jumps = _generic_jumps(rates, coef[nm + len(RATE_NAMES):],
+                           weight[nm + len(RATE_NAMES):], noise, name)
 
     h_c = np.array([canonical(c, PIQS_DIGITS) if w > noise else 0
                     for c, w in zip(h_c, weight[:nm])])
     if not np.any(h_c):
-        return None, rates
+        return None, rates, jumps
     H = build_h(h_c)
     anti = (H - H.conj().T) / 2
     anti = anti - (anti.diagonal().sum() / d) * sp.identity(d, format="csr")
@@ -249,4 +278,48 @@ def decompose_liouvillian(L, N=None, name="H"):
         raise ValueError(f"{name} has a non-Hermitian Hamiltonian part; "
                          "-i[H, .] needs a Hermitian H")
     H = ((H + H.conj().T) / 2).tocsr()
-    return qutip.Qobj(H, dims=[[d], [d]]), rates
+    return qutip.Qobj(H, dims=[[d], [d]]), rates, jumps
+
+
+def _generic_jumps(rates, generic, weight, noise, name):
+    """Collective jumps of the dissipator matrix K over (J-, Jz, J+).
+
+    K is the diagonal of the PIQS collective ``rates`` plus the generic
+    terms ``generic`` (diagonal, then ``_CROSS``).  A diagonal K is returned
+    as collective rates (no jumps); otherwise K = U diag(l) U^+ gives the
+    jumps sqrt(l_k) sum_a U[a, k] A_a, and the collective rates are moved
+    into them (set to 0 in ``rates``).
+    """
+    if np.all(weight <= noise):
+        return []
+    generic = np.where(weight > noise, generic, 0)
+    names = ("collective_emission", "collective_dephasing",
+             "collective_pumping")
+    K = np.diag([rates[n] for n in names]).astype(complex)
+    for (a, b), c in zip([(0, 0), (1, 1), (2, 2)] + _CROSS, generic):
+        K[a, b] += c
+    if not np.any(generic[3:]):  # no cross terms: PIQS collective rates
+        for n, r in zip(names, np.diag(K)):
+            if abs(r.imag) > max(1e-8, noise) * abs(r) or r.real < 0:
+                raise ValueError(f"{name} has a {n} rate {r:.6g}; rates "
+                                 "must be real and nonnegative")
+            rates[n] = canonical(float(r.real), PIQS_DIGITS)
+        return []
+    scale = np.abs(K).max()
+    if np.abs(K - K.conj().T).max() > max(1e-8, noise) * scale:
+        raise ValueError(f"{name} has a non-Hermitian dissipator matrix over "
+                         "J-, Jz, J+; it is not a Lindblad dissipator")
+    values, vectors = np.linalg.eigh((K + K.conj().T) / 2)
+    if values.min() < -max(1e-8, noise) * scale:
+        raise ValueError(f"{name} has a collective jump with a negative "
+                         f"rate {values.min():.6g}; rates must be "
+                         "nonnegative")
+    for n in names:
+        rates[n] = 0.0
+    jumps = []
+    for value, v in zip(values, vectors.T):
+        if value > max(1e-8, noise) * scale:
+            c = [canonical(complex(np.sqrt(value) * x), PIQS_DIGITS)
+                 for x in v]
+            jumps.append((c[0], c[2], c[1]))  # (J-, J+, Jz) coefficients
+    return jumps
