@@ -5,12 +5,18 @@ import numpy as np
 from .canonical import canonical
 
 __all__ = ["check_tlist", "check_rate", "check_rates", "per_ensemble",
-           "check_ntraj"]
+           "check_ntraj", "check_seconds"]
 
 
 def check_tlist(tlist):
     """``tlist`` as a float array: 1d, non-empty, finite, increasing."""
-    t = np.asarray(tlist, dtype=float)
+    try:
+        t = np.asarray(tlist)
+    except ValueError as err:
+        raise ValueError(f"tlist must be a 1d array of output times: {err}")
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"tlist must hold real numbers, got dtype {t.dtype}")
+    t = t.astype(float)
     if t.ndim != 1 or len(t) < 1:
         raise ValueError("tlist must be a 1d array of output times")
     if not np.all(np.isfinite(t)):
@@ -22,10 +28,10 @@ def check_tlist(tlist):
 
 def check_rate(name, value):
     """A local rate: a real, finite number >= 0, rounded by ``canonical``."""
-    if isinstance(value, (complex, np.complexfloating)) \
-            or not np.isscalar(value):
+    if np.ndim(value) != 0 or np.iscomplexobj(value) \
+            or np.asarray(value).dtype.kind not in "biuf":
         raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
+    value = float(np.asarray(value))
     if not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a finite rate >= 0, got {value}")
     return canonical(value)
@@ -50,6 +56,19 @@ def per_ensemble(value, M, name, dtype=float):
         raise ValueError(f"{name} must be a finite scalar or a vector of "
                          f"length M = {M}, got {value!r}")
     return arr
+
+
+def check_seconds(name, value):
+    """None or a positive, finite number of seconds (``timeout``)."""
+    if value is None:
+        return None
+    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be a number of seconds or None, got "
+                        f"{value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive, finite number of "
+                         f"seconds, got {value!r}")
+    return float(value)
 
 
 def check_ntraj(ntraj):

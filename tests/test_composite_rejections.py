@@ -5,7 +5,8 @@ import pytest
 import qutip
 from qutip import piqs
 
-from qutip_twa import Ensembles, twasolve
+from qutip_twa import Ensembles, models, twasolve
+from qutip_twa.exact import pair_solve, uniform_chain_emission
 
 ENS = Ensembles([3, 2])
 OK = dict(H=0.5 * (ENS.jp(0) * ENS.jm(1) + ENS.jp(1) * ENS.jm(0)),
@@ -88,3 +89,40 @@ def test_twasolve_rejects(name, change, exc, match):
     with pytest.raises(exc, match=match):
         twasolve(kw.pop("H"), kw.pop("rho0"), kw.pop("tlist"), ntraj=4,
                  **kw)
+
+
+def _uniform(**kw):
+    args = dict(M=2, N=2, gamma=1.0, pumping=1.0, tlist=[0.0, 0.1])
+    args.update(kw)
+    return uniform_chain_emission(**args)
+
+
+def _pair(**kw):
+    ens = Ensembles([2, 2])
+    args = dict(H=ens.jz(0), rho0=ens.ground(), tlist=[0.0, 0.1])
+    args.update(kw)
+    return pair_solve(**args)
+
+
+OTHER_CASES = [
+    ("N beyond 2^53", lambda: Ensembles([10 ** 19]), ValueError, "at most"),
+    ("divide by zero", lambda: ENS.jz(0) / 0, ValueError, "divide"),
+    ("complex phi", lambda: models.chain(3, 2, 0.3 + 0j), ValueError, "phi"),
+    ("nan momentum", lambda: models.chain(3, 2, 0.3).structure_factor(
+        np.nan), ValueError, "p must be"),
+    ("pair_solve Qobj H", lambda: _pair(H=piqs.jspin(2, "z")), TypeError,
+     "H must be an EnsembleOperator"),
+    ("pair_solve rate length", lambda: _pair(emission=[1, 2, 3]),
+     ValueError, "emission"),
+    ("uniform chain fractional N", lambda: _uniform(N=2.5), ValueError,
+     "N must be a positive integer"),
+    ("uniform chain M = 0", lambda: _uniform(M=0), ValueError,
+     "M must be a positive integer"),
+]
+
+
+@pytest.mark.parametrize("name, build, exc, match", OTHER_CASES,
+                         ids=[c[0] for c in OTHER_CASES])
+def test_other_inputs_rejected(name, build, exc, match):
+    with pytest.raises(exc, match=match):
+        build()

@@ -11,8 +11,8 @@ import numpy as np
 from qutip import piqs
 from qutip.solver import Result
 
-from ..operators import EnsembleOperator, ProductState
-from ..operators.dicke import dicke_labels
+from ..checks import check_rate, check_rates
+from ..operators import EnsembleOperator, Ensembles, ProductState
 from ..results import e_ops_dict
 from .population import population_solve
 from .two_ensembles import two_ensemble_solve
@@ -33,8 +33,10 @@ def _as_result(keys, values, tlist, solver):
 def _terms(op, name):
     """``EnsembleOperator`` of two ensembles -> [(coef, X1, X2)]."""
     if not isinstance(op, EnsembleOperator) or op.ensembles.M != 2:
+        got = repr(op) if isinstance(op, EnsembleOperator) \
+            else type(op).__name__
         raise TypeError(f"{name} must be an EnsembleOperator of two "
-                        f"ensembles, got {op!r}")
+                        f"ensembles, got {got}")
     return [(c, *factors) for c, factors in op.product_factors()]
 
 
@@ -61,12 +63,14 @@ def pair_solve(H, rho0, tlist, c_ops=None, e_ops=None, *, emission=0.0,
     -------
     qutip.solver.Result
     """
+    _terms(H, "H")  # checks H first
     if not isinstance(rho0, ProductState) or rho0.ensembles != H.ensembles:
         raise TypeError("rho0 must be a ProductState of the ensembles of H")
     items = e_ops_dict(e_ops)
     keys, ops = list(items), list(items.values())
-    rates = np.stack([np.broadcast_to(np.asarray(r, float), (2,))
-                      for r in (emission, pumping, dephasing)], axis=1)
+    rates = np.stack([check_rates(name, r, 2) for name, r in (
+        ("emission", emission), ("pumping", pumping),
+        ("dephasing", dephasing))], axis=1)
     values = two_ensemble_solve(
         tuple(int(n) for n in H.ensembles.N), _terms(H, "H"),
         [_terms(c, f"c_ops[{k}]") for k, c in enumerate(c_ops or [])],
@@ -93,9 +97,15 @@ def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):
     qutip.solver.Result
         ``e_data`` with keys "I_m" (any site), "I_F" and "Jz" (total).
     """
+    for name, value in (("M", M), ("N", N)):
+        if not isinstance(value, (int, np.integer)) or isinstance(
+                value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got "
+                             f"{value!r}")
     n_tot = int(M) * int(N)
-    system = piqs.Dicke(n_tot, collective_emission=gamma, pumping=pumping)
-    exact = population_solve(system, _ground_populations(n_tot), tlist,
+    system = piqs.Dicke(n_tot, collective_emission=check_rate("gamma", gamma),
+                        pumping=check_rate("pumping", pumping))
+    exact = population_solve(system, Ensembles([n_tot]).ground(), tlist,
                              e_ops={"jz": lambda j, m: m,
                                     "jpjm": lambda j, m: (j + m) * (j - m + 1)},
                              options=options)
@@ -106,9 +116,3 @@ def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):
     return _as_result(["I_m", "I_F", "Jz"], [site, jpjm, jz], tlist,
                       "uniform_chain_emission")
 
-
-def _ground_populations(n_tot):
-    j, m = dicke_labels(n_tot)
-    p = np.zeros(len(j))
-    p[np.flatnonzero((j == n_tot / 2) & (m == -n_tot / 2))] = 1.0
-    return p

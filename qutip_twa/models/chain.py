@@ -55,6 +55,8 @@ class Chain:
 
     def structure_factor(self, p):
         """S(p) = sum_{m,m'} e^{i p (m - m')} J+_m J-_m'."""
+        if np.ndim(p) != 0 or np.iscomplexobj(p) or not np.isfinite(p):
+            raise ValueError(f"p must be a finite real momentum, got {p!r}")
         phase = np.exp(1j * p * np.arange(1, self.ensembles.M + 1))
         return self.ensembles.raising(phase) * \
             self.ensembles.lowering(np.conj(phase))
@@ -96,8 +98,8 @@ def chain(M, N, phi, gamma=1.0, pumping=0.0, drive=0.0, emission=0.0,
     Chain
     """
     for name, value in (("phi", phi), ("gamma", gamma), ("drive", drive)):
-        if not np.isscalar(value) or not np.isreal(value) or \
-                not np.isfinite(value):
+        if not np.isscalar(value) or np.iscomplexobj(value) or \
+                isinstance(value, (bool, str)) or not np.isfinite(value):
             raise ValueError(f"{name} must be a finite real number, got "
                              f"{value!r}")
     if gamma < 0:

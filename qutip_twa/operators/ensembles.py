@@ -31,6 +31,7 @@ __all__ = ["Ensembles", "EnsembleOperator"]
 _DAGGER = str.maketrans("+-", "-+")
 _CODE = {"+": 0, "z": 1, "-": 2}
 _LETTER = np.array(["+", "z", "-"])
+MAX_EMITTERS = 2 ** 53  # emitter numbers are exact as floats up to here
 
 
 class Ensembles:
@@ -69,9 +70,10 @@ class Ensembles:
                             f"{type(N).__name__}") from err
         if arr.ndim != 1 or len(arr) < 1 or arr.dtype.kind not in "iuf" or \
                 not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)) \
-                or np.any(arr < 1):
-            raise ValueError(f"N must be a positive integer or a non-empty "
-                             f"list of positive integers, got {N!r}")
+                or np.any(arr < 1) or np.any(arr > MAX_EMITTERS):
+            raise ValueError(f"N must be a positive integer (at most "
+                             f"{MAX_EMITTERS:.0e}) or a non-empty list of "
+                             f"them, got {N!r}")
         self._N = arr.astype(np.int64)
         self._N.flags.writeable = False
 
@@ -322,7 +324,9 @@ class EnsembleOperator:
 
     def __truediv__(self, other):
         if isinstance(other, (Number, np.number)) and not isinstance(
-                other, bool) and other != 0:
+                other, bool):
+            if other == 0:
+                raise ValueError("cannot divide an EnsembleOperator by 0")
             return self * (1.0 / other)
         return NotImplemented
 

@@ -16,6 +16,7 @@ import numpy as np
 from qutip import Qobj
 from qutip.solver.multitrajresult import MultiTrajResult
 
+from ..checks import check_seconds
 from .expect import e_ops_dict
 from .sample import PhaseSpaceSample
 
@@ -145,6 +146,7 @@ class TwaResult(MultiTrajResult):
         """
         self._target_ntraj = int(ntraj)
         self._target_tols = _tolerances(target_tol, len(self._raw_ops))
+        timeout = check_seconds("timeout", timeout)
         self._deadline = None if timeout is None else time.time() + timeout
 
     def end_condition(self, ntraj_run=None):
@@ -592,13 +594,17 @@ def _tolerances(target_tol, n_eops):
         return None
     if n_eops == 0:
         raise ValueError("target_tol needs e_ops to estimate errors")
-    if np.isscalar(target_tol):
-        tols = [(float(target_tol), 0.0)] * n_eops
-    elif len(target_tol) == 2 and np.isscalar(target_tol[0]):
-        tols = [tuple(map(float, target_tol))] * n_eops
-    else:
-        tols = [tuple(map(float, t)) for t in target_tol]
-    if len(tols) != n_eops or any(a < 0 or r < 0 for a, r in tols):
-        raise ValueError("target_tol must be atol, (atol, rtol) or one "
-                         "(atol, rtol) per e_op, all >= 0")
-    return np.array(tols)
+    accepted = ("target_tol must be atol, (atol, rtol) or one (atol, rtol) "
+                f"per e_op, all finite and >= 0, got {target_tol!r}")
+    try:
+        tols = np.array(target_tol, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise ValueError(accepted) from err
+    if tols.ndim == 0:
+        tols = np.array([tols, 0.0])
+    if tols.shape == (2,):
+        tols = np.tile(tols, (n_eops, 1))
+    if tols.shape != (n_eops, 2) or not np.all(np.isfinite(tols)) \
+            or np.any(tols < 0):
+        raise ValueError(accepted)
+    return tols

@@ -198,7 +198,7 @@ class _Translation:
             raise ValueError(f"{name}: an array coefficient needs its times; "
                              "give qutip.coefficient(array, tlist=times)")
         if coefficient is not None:
-            coefficient = qutip.coefficient(coefficient, args=self.args)
+            coefficient = _coefficient(coefficient, self.args, name)
         self.hamiltonian.append((op, coefficient))
 
     def add_rates(self, found, source):
@@ -261,6 +261,18 @@ class _Translation:
             raise TypeError(f"{name} must be a constant Qobj (collective "
                             "jump or Lindbladian) or an EnsembleOperator, "
                             f"got {type(c).__name__}")
+
+
+def _coefficient(c, args, name):
+    """A qutip Coefficient of ``c``, evaluated once to surface errors."""
+    try:
+        coefficient = qutip.coefficient(c, args=args)
+        complex(coefficient(0.0))
+    except Exception as err:  # qutip raises bare Exceptions here
+        raise ValueError(f"{name}: the time coefficient {c!r} cannot be "
+                         f"built or evaluated with args {args!r} "
+                         f"({type(err).__name__}: {err})") from err
+    return coefficient
 
 
 def translate_system(H, c_ops, ens, rates=None, args=None):
