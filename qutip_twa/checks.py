@@ -59,15 +59,16 @@ def per_ensemble(value, M, name, dtype=float):
 
 
 def check_seconds(name, value):
-    """None or a positive, finite number of seconds (``timeout``)."""
+    """None or a finite number of seconds >= 0 (``timeout``; 0 stops after
+    the first batch)."""
     if value is None:
         return None
     if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iuf":
         raise TypeError(f"{name} must be a number of seconds or None, got "
                         f"{value!r}")
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive, finite number of "
-                         f"seconds, got {value!r}")
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, "
+                         f"got {value!r}")
     return float(value)
 
 

@@ -81,6 +81,13 @@ CASES = {
     "bad seed type": (dict(seeds="abc"), TypeError, "seeds"),
     "target_tol without e_ops": (dict(target_tol=0.1), ValueError,
                                  "target_tol"),
+    "rho0 with a negative eigenvalue": (dict(rho0=piqs.css(
+        N, 1.0, 0.3, coordinates="polar") + qutip.Qobj(
+            np.diag([0, 1e-3, -1e-3] + [0] * 13), dims=RHO.dims)),
+        ValueError, "negative eigenvalue"),
+    "e_op callable giving nan": (dict(e_ops=[lambda t, s: np.full(len(s),
+                                                                  np.nan)]),
+                                 ValueError, "non-finite value"),
     "H not square": (dict(H=qutip.Qobj(np.ones((16, 15)))), ValueError,
                      r"shape \(16, 15\)"),
     "string coefficient syntax": (dict(H=[JZ, [JX, "sin(t"]]), ValueError,

@@ -41,6 +41,7 @@ OFFDIAG_RTOL = 1e-10     # off-diagonals below this (relative) are zero
 TRACE_ATOL = 1e-8        # allowed |tr(rho0) - 1|
 NEGATIVE_ATOL = 1e-12    # populations in (-NEGATIVE_ATOL, NEGATIVE_ATOL) -> 0
 FIDELITY_ATOL = 1e-5     # coherent state needs fidelity > 1 - FIDELITY_ATOL
+MAX_POSITIVITY_DIM = 4000  # eigenvalues of rho0 checked up to this support
 # (an integrator's output, e.g. mesolve's at default tolerances, is pure to
 # about 1e-6)
 
@@ -297,6 +298,8 @@ def identify_initial_state(rho0, N=None):
 
     if offdiag <= OFFDIAG_RTOL * scale:
         return _dicke_mixture(N, pops)
+    if not rho0.isket:
+        _check_positive(rho)
     state, fidelity = _coherent(N, psi if rho0.isket else rho, rho0.isket)
     if state is not None:
         return state
@@ -310,6 +313,22 @@ def identify_initial_state(rho0, N=None):
         "state (e.g. it is a superposition of Dicke states): its fidelity "
         f"with the closest coherent spin state is {fidelity:.9f}, and a "
         f"coherent state needs more than 1 - {FIDELITY_ATOL:g}. {ACCEPTED}")
+
+
+def _check_positive(rho):
+    """ValueError if the density matrix has a negative eigenvalue.
+
+    The eigenvalues are those of rho on its support (the rows with entries),
+    a few states for the states sampled here (a coherent state lives in the
+    N + 1 states of j = N/2).
+    """
+    support = np.flatnonzero(abs(rho).sum(axis=1))
+    if len(support) > MAX_POSITIVITY_DIM:
+        return
+    lowest = np.linalg.eigvalsh(rho[support][:, support].toarray())[0]
+    if lowest < -NEGATIVE_ATOL * 100:
+        raise ValueError(f"rho0 has a negative eigenvalue {lowest:.3g}: it is "
+                         f"not a density matrix. {ACCEPTED}")
 
 
 def _dicke_mixture(N, pops):

@@ -113,6 +113,7 @@ class BatchJob:
                 contextlib.nullcontext()
             with quiet:
                 self.e_ops.values(t, sample, variables, values[:, :, i])
+            _check_finite(values[:, ~faulty, i], self.e_ops.keys, t)
         out.excluded = int(faulty.sum())
         out.steps = int(steps.sum())
         out.blocks = self._blocks(values, below, a, b, history, ~faulty)
@@ -136,3 +137,12 @@ class BatchJob:
                         {"a": history[0, rows], "b": history[1, rows]})))
         return blocks
 
+
+def _check_finite(values, keys, t):
+    """ValueError if an e_op gave a non-finite value on a healthy trajectory
+    (only a callable can: symbols of finite variables are finite)."""
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        key = keys[int(np.flatnonzero(bad)[0])]
+        raise ValueError(f"e_ops[{key!r}] gave a non-finite value at t = "
+                         f"{t:g} on a trajectory whose variables are finite")
