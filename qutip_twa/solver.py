@@ -63,9 +63,11 @@ _OPTIONS_DOC = """
         of change), see the theory page; False, or a time-dependent H:
         fixed steps of 1 / (``steps_per_rate`` x the model's worst-case
         rate)), ``steps_per_rate`` (default 100), ``dt`` (largest step;
-        with ``adaptive=False`` the step), ``batch_size`` (trajectories per
-        engine call, a multiple of 256; smaller when the batch's e_ops
-        values would exceed 256 MiB), ``faults`` ("raise", the default:
+        with ``adaptive=False`` the step), ``batch_size`` (the most
+        trajectories per engine call, a multiple of 256, default 8192;
+        batches hold about ntraj / 8 trajectories, at least 256 per thread,
+        so that a timeout or Ctrl-C returns partial results, and fewer when
+        their e_ops values would exceed 256 MiB), ``faults`` ("raise", the default:
         a trajectory that becomes non-finite or reaches J > N/2 + 20 +
         0.05 N raises ``FloatingPointError``; "exclude": such trajectories
         are dropped from the averages with a ``TwaFaultWarning``, and
@@ -96,7 +98,10 @@ _RUN_DOC = """
         Stop early once every standard error is below
         ``atol + rtol |mean|``.
     timeout : float, optional
-        Stop after the batch that passes this many seconds.
+        Stop after the batch that passes this many seconds.  ``target_tol``
+        and ``ntraj`` are checked after every block of 256 trajectories, in
+        trajectory order, so where a run stops for them does not depend on
+        the batch size.
 """
 
 _RETURNS_DOC = """

@@ -119,3 +119,35 @@ def test_progress_bar_and_plot(tmp_path):
     fig, ax = res.plot_expect(stderr_band=2)
     fig.savefig(tmp_path / "plot.png")
     assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_target_tol_stops_at_the_same_trajectory_whatever_the_batching():
+    """The end condition is checked after every 256-block in trajectory
+    order, so the stopping point and the result do not depend on the
+    batch size."""
+    runs = [twasolve(SYSTEM, piqs.excited(N), T, e_ops=[JZ], ntraj=100000,
+                     seeds=1, target_tol=0.03,
+                     options={"batch_size": size})
+            for size in (256, 2048, 8192)]
+    assert runs[0].stats["end_condition"] == "target tolerance reached"
+    for res in runs[1:]:
+        assert res.num_trajectories == runs[0].num_trajectories
+        np.testing.assert_array_equal(res.expect[0], runs[0].expect[0])
+
+
+def test_default_batches_let_timeout_and_interrupts_return(monkeypatch):
+    """By default a run is split into about eight batches (at least 256
+    trajectories per thread), with the same result as one batch."""
+    calls = []
+    original = batches.BatchJob.__call__
+
+    def recorded(self, first, count):
+        calls.append(count)
+        return original(self, first, count)
+
+    monkeypatch.setattr(batches.BatchJob, "__call__", recorded)
+    res = run(ntraj=4096)
+    assert len(calls) >= 4 and sum(calls) == 4096
+    monkeypatch.setattr(batches.BatchJob, "__call__", original)
+    small = run(ntraj=4096, batch_size=256)
+    np.testing.assert_array_equal(res.expect[0], small.expect[0])

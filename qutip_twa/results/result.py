@@ -5,8 +5,9 @@
 ``expect``/``e_data``/``average_*``/``std_*``/``runs_*`` attributes, ``merge``,
 ``+``, ``plot_expect``, ``repr``), but it never holds one Python object per
 trajectory. The solver runs the trajectories in blocks and hands over, per
-block, the sums of the e_op values and of their squared moduli; memory is
-O(number of blocks) unless the per-trajectory values are kept on request.
+block, the sums of the e_op values and of their squared moduli, which are
+added in block order: memory does not grow with the number of trajectories
+unless per-trajectory values or states are kept on request.
 """
 
 import time
@@ -21,17 +22,6 @@ from .expect import e_ops_dict
 from .sample import PhaseSpaceSample
 
 __all__ = ["TwaResult"]
-
-
-def _ordered_sum(arrays):
-    """Sum of ``arrays`` added one after the other, in list order.
-
-    The fixed order makes the result bit-identical for identical inputs.
-    """
-    total = np.array(arrays[0], copy=True)
-    for arr in arrays[1:]:
-        total += arr
-    return total
 
 
 def _concat(chunks):
@@ -116,8 +106,10 @@ class TwaResult(MultiTrajResult):
         self._deterministic_weight_info = []
         self.num_trajectories = 0
         self.seeds = []
-        self._sums = []          # per block: complex (n_eops, n_times)
-        self._sumsq = []         # per block: real (n_eops, n_times)
+        # sums over all blocks, added in block order: memory does not grow
+        # with the number of trajectories
+        self._sum = np.zeros((len(self._raw_ops), len(self.times)), complex)
+        self._sumsq = np.zeros((len(self._raw_ops), len(self.times)))
         self._runs = []          # per block: complex (n_eops, count, n_times)
         self._final = []         # per block: dict of arrays (or arrays)
         self._states = []        # per block: dict of arrays (count, nt, M)
@@ -149,12 +141,13 @@ class TwaResult(MultiTrajResult):
         timeout = check_seconds("timeout", timeout)
         self._deadline = None if timeout is None else time.time() + timeout
 
-    def end_condition(self, ntraj_run=None):
+    def end_condition(self, ntraj_run=None, clock=True):
         """Why the solver should stop now ("target tolerance reached",
         "timeout", "ntraj reached"), or None to go on.
 
         ``ntraj_run`` counts the trajectories run so far, excluded faulty
-        ones included (default: ``num_trajectories``).
+        ones included (default: ``num_trajectories``); ``clock=False``
+        leaves out the timeout.
         """
         if self._target_tols is not None and self.num_trajectories and all(
                 np.all(err <= atol + rtol * np.abs(mean))
@@ -162,7 +155,8 @@ class TwaResult(MultiTrajResult):
                     self.average_expect, self.stderr_expect,
                     self._target_tols)):
             return "target tolerance reached"
-        if self._deadline is not None and time.time() > self._deadline:
+        if clock and self._deadline is not None \
+                and time.time() > self._deadline:
             return "timeout"
         if ntraj_run is None:
             ntraj_run = self.num_trajectories
@@ -223,8 +217,8 @@ class TwaResult(MultiTrajResult):
             if states is None:
                 raise ValueError("store_states is set: states are needed")
             self._states.append(states)
-        self._sums.append(sums)
-        self._sumsq.append(sumsq)
+        self._sum += sums
+        self._sumsq += sumsq
         self.num_trajectories += count
         for name, counts in (diagnostics or {}).items():
             counts = np.asarray(counts)
@@ -262,8 +256,8 @@ class TwaResult(MultiTrajResult):
         n, nt = self.num_trajectories, len(self.times)
         avg, std, err = {}, {}, {}
         if n:
-            mean = _ordered_sum(self._sums) / n
-            var = _ordered_sum(self._sumsq) / n - np.abs(mean) ** 2
+            mean = self._sum / n
+            var = self._sumsq / n - np.abs(mean) ** 2
             sd = np.sqrt(np.maximum(var, 0.0))
             se = sd / np.sqrt(n - 1) if n > 1 else np.full_like(sd, np.inf)
         else:
@@ -384,9 +378,10 @@ class TwaResult(MultiTrajResult):
     def merge(self, other, p=None):
         """Merge two results of the same simulation set-up.
 
-        The merged result holds the blocks of ``self`` followed by those of
-        ``other``, so it equals (bit for bit) a result filled with all these
-        blocks in that order.
+        The merged sums are those of ``self`` plus those of ``other``: they
+        equal the sums of a result filled with all the blocks in order up
+        to floating-point rounding (relative 1e-16), not bit for bit; kept
+        runs and states are concatenated in that order.
 
         Parameters
         ----------
@@ -437,7 +432,7 @@ class TwaResult(MultiTrajResult):
         new = TwaResult(self._raw_ops, options, solver=self.solver,
                         stats=stats, times=self.times,
                         hermitian=self._hermitian)
-        new._sums = self._sums + other._sums
+        new._sum = self._sum + other._sum
         new._sumsq = self._sumsq + other._sumsq
         new.num_trajectories = n_tot
         new.seeds = list(self.seeds) + list(other.seeds)

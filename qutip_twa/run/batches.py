@@ -20,7 +20,8 @@ from ..engine.rng import seed_streams
 from ..operators.symbols import phase_variables
 from ..results import ExpectOps, PhaseSpaceSample
 
-__all__ = ["BLOCK", "BATCH_VALUES_BYTES", "BatchJob", "BatchOutput"]
+__all__ = ["BLOCK", "BATCH_VALUES_BYTES", "Block", "BatchJob",
+           "BatchOutput"]
 
 BLOCK = 256  # trajectories per reduction block; batches are multiples of it
 # A batch holds every e_op value of its trajectories at every output time;
@@ -29,17 +30,25 @@ BATCH_VALUES_BYTES = 2 ** 28
 
 
 @dataclass
-class BatchOutput:
-    """Block sums of one batch, in trajectory order (see TwaResult.add_block).
+class Block:
+    """BLOCK consecutive trajectories of a batch (fewer at its end).
 
-    ``blocks`` holds keyword dicts for ``TwaResult.add_block``; ``faults``
-    counts faulty trajectories per output time; ``steps`` is the total
-    number of steps taken.
+    ``ran`` trajectories were run, of which ``excluded`` became faulty;
+    ``faults`` counts the faulty ones per output time, ``steps`` the steps
+    taken; ``sums`` holds the keyword arguments of ``TwaResult.add_block``
+    for the kept ones (None when none is kept).
     """
+    ran: int
+    faults: np.ndarray
+    excluded: int
+    steps: int
+    sums: dict = None
+
+
+@dataclass
+class BatchOutput:
+    """The blocks of one batch, in trajectory order."""
     blocks: list = field(default_factory=list)
-    faults: np.ndarray = None
-    excluded: int = 0
-    steps: int = 0
 
 
 @dataclass
@@ -83,7 +92,7 @@ class BatchJob:
         values = np.empty((len(self.e_ops), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
         faulty = np.zeros(count, dtype=bool)
-        out = BatchOutput(faults=np.zeros(nt, dtype=np.int64))
+        faulty_at = np.zeros((count, nt), dtype=bool)
         rate = np.full(count, -1.0)
         steps = np.zeros(count, dtype=np.int64)
         history = np.empty((2, count, nt, M), dtype=complex) \
@@ -97,7 +106,7 @@ class BatchJob:
                 J = variables[:, 3::4] - 0.5
                 faulty |= ~np.isfinite(variables).all(axis=1) \
                     | np.any(J > self.J_limit, axis=1)
-            out.faults[i] = faulty.sum()
+            faulty_at[:, i] = faulty
             if faulty.any() and not self.exclude_faults:
                 raise FloatingPointError(
                     f"{faulty.sum()} of {count} trajectories became "
@@ -114,28 +123,29 @@ class BatchJob:
             with quiet:
                 self.e_ops.values(t, sample, variables, values[:, :, i])
             _check_finite(values[:, ~faulty, i], self.e_ops.keys, t)
-        out.excluded = int(faulty.sum())
-        out.steps = int(steps.sum())
-        out.blocks = self._blocks(values, below, a, b, history, ~faulty)
+        out = BatchOutput()
+        for lo in range(0, count, BLOCK):
+            part = slice(lo, lo + BLOCK)
+            rows = lo + np.flatnonzero(~faulty[part])
+            out.blocks.append(Block(
+                ran=len(faulty[part]), faults=faulty_at[part].sum(axis=0),
+                excluded=int(faulty[part].sum()),
+                steps=int(steps[part].sum()),
+                sums=self._sums(values, below, a, b, history, rows)
+                if len(rows) else None))
         return out
 
-    def _blocks(self, values, below, a, b, history, keep):
-        """Sums over the kept trajectories of each 256-block."""
-        blocks = []
-        for lo in range(0, values.shape[1], BLOCK):
-            rows = lo + np.flatnonzero(keep[lo:lo + BLOCK])
-            if not len(rows):
-                continue
-            blk = values[:, rows, :]
-            blocks.append(dict(
-                sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
-                count=len(rows), runs=blk if self.keep_runs else None,
-                diagnostics={"J_below_1": below[rows].sum(axis=0)},
-                final_state=({"a": a[rows], "b": b[rows]}
-                             if self.store_final_state else None),
-                states=(None if history is None else
-                        {"a": history[0, rows], "b": history[1, rows]})))
-        return blocks
+    def _sums(self, values, below, a, b, history, rows):
+        """``TwaResult.add_block`` arguments of the trajectories ``rows``."""
+        blk = values[:, rows, :]
+        return dict(
+            sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
+            count=len(rows), runs=blk if self.keep_runs else None,
+            diagnostics={"J_below_1": below[rows].sum(axis=0)},
+            final_state=({"a": a[rows], "b": b[rows]}
+                         if self.store_final_state else None),
+            states=(None if history is None else
+                    {"a": history[0, rows], "b": history[1, rows]}))
 
 
 def _check_finite(values, keys, t):

@@ -4,6 +4,12 @@ With the "parallel" and "serial" maps the batches run here, one after
 another, each on numba threads; with "loky" and "mpi" a round of
 ``num_cpus`` batches at a time goes to QuTiP's process map, and the outputs
 are added in trajectory order, so the result is the same.
+
+Batches hold about an eighth of the trajectories (at least 256 per thread,
+at most ``options["batch_size"]``), so that a timeout or Ctrl-C returns
+partial results by default.  The result's end condition is checked after
+every block of 256 trajectories, in trajectory order, so a run stopped by
+``target_tol`` ends at the same trajectory whatever the batch size.
 """
 
 import contextlib
@@ -18,10 +24,11 @@ from qutip.ui.progressbar import progress_bars
 from ..diagnostics import warn_if_unreliable
 from .batches import BLOCK
 
-__all__ = ["PROCESS_MAPS", "Runner"]
+__all__ = ["PROCESS_MAPS", "BATCHES_PER_RUN", "Runner"]
 
 # Maps that spread batches over processes (QuTiP's), by option name.
 PROCESS_MAPS = {"loky": loky_pmap, "mpi": mpi_pmap}
+BATCHES_PER_RUN = 8  # a run is split in about this many batches
 
 
 class Runner:
@@ -40,6 +47,7 @@ class Runner:
         self.faults = np.zeros(len(job.tlist), dtype=np.int64)
         self.excluded = 0
         self.total_steps = 0
+        self.done = 0
 
     def run(self, result, ntraj):
         """Add batches to ``result`` until its end condition holds.
@@ -55,27 +63,24 @@ class Runner:
             self.job.threads = opts["threads_per_worker"]
         else:
             numba.set_num_threads(workers)
-        batch = min(opts["batch_size"], self.job.largest_batch())
-        if processes:  # at least one batch per worker
-            share = -(-ntraj // workers)
-            batch = min(batch, BLOCK * -(-share // BLOCK))
+        batch = _batch_size(ntraj, workers, opts["batch_size"],
+                            self.job.largest_batch())
         bar = progress_bars[opts["progress_bar"] or ""](
             ntraj, **opts["progress_kwargs"])
         start = time.time()
-        done, end = 0, None
+        end = None
         try:
             while end is None:
+                done = self.done
                 firsts = range(done, min(ntraj, done + batch *
                                          (workers if processes else 1)),
                                batch)
                 counts = [min(batch, ntraj - f) for f in firsts]
-                for output, count in zip(
-                        self._map(list(zip(firsts, counts)), workers), counts):
-                    self._add(result, output)
-                    done += count
-                    for _ in range(count):
-                        bar.update()
-                end = result.end_condition(done)
+                for output in self._map(list(zip(firsts, counts)), workers):
+                    end = self._add(result, output, bar)
+                    if end:
+                        break
+                end = end or result.end_condition(self.done)
         except KeyboardInterrupt:
             if result.num_trajectories == 0:
                 raise
@@ -85,10 +90,10 @@ class Runner:
             bar.finished()
         result.stats["run time"] = time.time() - start
         result.stats["end_condition"] = end
-        result.stats["steps"] = self.total_steps / max(done, 1)
+        result.stats["steps"] = self.total_steps / max(self.done, 1)
         result.stats["faulty_trajectories"] = self.faults.copy()
         result.stats["excluded_trajectories"] = self.excluded
-        warn_if_unreliable(result, self.excluded, done,
+        warn_if_unreliable(result, self.excluded, self.done,
                            self.job.stepping.hint, stacklevel=5)
 
     def _map(self, batches, workers):
@@ -103,12 +108,22 @@ class Runner:
         return PROCESS_MAPS[name](_run_batch, batches, task_args=(self.job,),
                                   map_kw=map_kw)
 
-    def _add(self, result, output):
+    def _add(self, result, output, bar):
+        """Add a batch's blocks in order until an end condition other than
+        the timeout holds (returned; None if none does)."""
         for block in output.blocks:
-            result.add_block(**block)
-        self.faults += output.faults
-        self.excluded += output.excluded
-        self.total_steps += output.steps
+            if block.sums is not None:
+                result.add_block(**block.sums)
+            self.faults += block.faults
+            self.excluded += block.excluded
+            self.total_steps += block.steps
+            self.done += block.ran
+            for _ in range(block.ran):
+                bar.update()
+            end = result.end_condition(self.done, clock=False)
+            if end:
+                return end
+        return None
 
 
 def _load_loky_resource_tracker():
@@ -125,6 +140,15 @@ def _load_loky_resource_tracker():
 def _run_batch(batch, job):
     """Task of the process maps: one batch (first, count) of ``job``."""
     return job(*batch)
+
+
+def _batch_size(ntraj, workers, largest, memory_bound):
+    """Trajectories per batch: about ntraj / BATCHES_PER_RUN (ntraj /
+    workers for process maps, so every worker gets one), at least BLOCK per
+    worker or thread, at most ``largest`` and the memory bound."""
+    want = -(-ntraj // max(BATCHES_PER_RUN, workers))
+    want = max(BLOCK * -(-want // BLOCK), BLOCK * workers)
+    return max(BLOCK, min(want, largest, memory_bound))
 
 
 def _num_workers(opts, processes):
