@@ -316,7 +316,8 @@ def identify_initial_state(rho0, N=None):
 
 
 def _check_positive(rho):
-    """ValueError if the density matrix has a negative eigenvalue.
+    """ValueError if the density matrix has an eigenvalue below
+    -FIDELITY_ATOL.
 
     The eigenvalues are those of rho on its support (the rows with entries),
     a few states for the states sampled here (a coherent state lives in the
@@ -326,7 +327,7 @@ def _check_positive(rho):
     if len(support) > MAX_POSITIVITY_DIM:
         return
     lowest = np.linalg.eigvalsh(rho[support][:, support].toarray())[0]
-    if lowest < -NEGATIVE_ATOL * 100:
+    if lowest < -FIDELITY_ATOL:  # integrator output is positive to ~1e-6
         raise ValueError(f"rho0 has a negative eigenvalue {lowest:.3g}: it is "
                          f"not a density matrix. {ACCEPTED}")
 
