@@ -7,6 +7,8 @@ VALIDITY_WARNING_FRACTION of trajectories with J < 1 (deep subradiance)
 gives a ``TwaValidityWarning`` (docs/theory.md, Section 7).
 """
 
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -34,8 +36,20 @@ def fault_limit(n_emitters):
     return N / 2 + J_MARGIN + J_MARGIN_FRACTION * N
 
 
-def warn_if_unreliable(result, excluded, done, hint, stacklevel):
+def _user_stacklevel():
+    """The stacklevel of the first caller outside this package (so that a
+    warning points at the user's line, from twasolve or TwaSolver.run)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(
+            frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_if_unreliable(result, excluded, done, hint):
     """Warn about excluded trajectories and deep subradiance in ``result``."""
+    stacklevel = _user_stacklevel()
     if excluded:
         warnings.warn(
             f"{excluded} of {done} trajectories became non-finite "

@@ -164,11 +164,11 @@ class TwaSolver:
                  dephasing=0.0, pumping=0.0, args=None, N=None):
         start = time.time()
         self.options = options
-        self.ensembles = find_ensembles(H, c_ops, N=N)
+        self.ensembles, self._spin = find_ensembles(H, c_ops, N=N)
         system = translate_system(
             H, c_ops, self.ensembles,
             dict(emission=emission, dephasing=dephasing, pumping=pumping),
-            args)
+            args, self._spin)
         self.model = build_model(system)
         self.stats = {"init time": time.time() - start}
 
@@ -202,9 +202,10 @@ class TwaSolver:
         """
         tlist = check_tlist(tlist)
         ntraj = check_ntraj(ntraj)
-        ens = find_ensembles(None, None, e_ops, state0, N=self.ensembles)
-        init = translate_state(state0, ens)
-        expect = ExpectOps(translate_e_ops(e_ops, ens))
+        ens, spin = find_ensembles(None, None, e_ops, state0,
+                                   N=self.ensembles)
+        init = translate_state(state0, ens, spin)
+        expect = ExpectOps(translate_e_ops(e_ops, ens, spin))
         self.model.check_hermitian(tlist)
         opts = self._options
         stepping = Stepping.plan(self.model, tlist, adaptive=opts["adaptive"],
@@ -273,10 +274,11 @@ def twasolve(H, rho0, tlist, c_ops=None, *, e_ops=None, args=None,
     tlist = check_tlist(tlist)
     options = check_options(options)
     ntraj = check_ntraj(ntraj)
-    ens = find_ensembles(H, c_ops, e_ops, rho0, N)
+    ens, spin = find_ensembles(H, c_ops, e_ops, rho0, N)
     solver = TwaSolver(_with_times(H, tlist), c_ops, options=options,
                        emission=emission, dephasing=dephasing,
-                       pumping=pumping, args=args, N=ens)
+                       pumping=pumping, args=args,
+                       N=int(ens.N[0]) if spin else ens)
     return solver.run(rho0, tlist, ntraj, e_ops=e_ops, seeds=seeds,
                       target_tol=target_tol, timeout=timeout)
 

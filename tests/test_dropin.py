@@ -138,3 +138,48 @@ def test_generic_collective_liouvillians_match_mesolve(label, H, c_ops,
     for k in range(2):
         assert_close_to_exact(twa.expect[k] / n, twa.stderr_expect[k] / n,
                               exact.expect[k] / n, 0.008, label)
+
+
+def _spin_ops(j):
+    return qutip.jmat(j, "x"), qutip.jmat(j, "y"), qutip.jmat(j, "z")
+
+
+@pytest.mark.parametrize("label, j, H, psi0, c_ops", [
+    ("one-axis twisting", 10.0, lambda J: J[2] * J[2] / 20,
+     lambda j: qutip.spin_coherent(j, np.pi / 2, 0.0), lambda j: []),
+    ("rotating drive and decay", 7.5,
+     lambda J: [0.5 * J[2], [J[0], "cos(t)"]],
+     lambda j: qutip.spin_state(j, j),
+     lambda j: [np.sqrt(0.05) * qutip.jmat(j, "-")]),
+])
+def test_spin_j_workflows_match_mesolve(label, j, H, psi0, c_ops, ntraj):
+    """qutip.jmat / spin_coherent / spin_state models (a spin j = N/2 in
+    the symmetric subspace) run unchanged; first moments against mesolve
+    with a budget of 0.01 in <J>/N (the N = 15-20 time-crystal scale)."""
+    J = _spin_ops(j)
+    tlist = np.linspace(0, 3, 31)
+    exact = qutip.mesolve(H(J), psi0(j), tlist, c_ops(j), e_ops=list(J))
+    twa = twasolve(H(J), psi0(j), tlist, c_ops(j), e_ops=list(J),
+                   ntraj=ntraj, seeds=1)
+    n = 2 * j
+    assert twa.stats["N"] == n
+    for k in range(3):
+        assert_close_to_exact(twa.expect[k] / n, twa.stderr_expect[k] / n,
+                              exact.expect[k] / n, 0.01, f"{label} J{k}")
+
+
+def test_dimensions_that_read_both_ways():
+    """Dimension 4 is N = 2 in the Dicke basis and j = 3/2: a spin state
+    decides, N= decides, and otherwise a clear error."""
+    H = qutip.jmat(1.5, "z") ** 2
+    assert twasolve(H, qutip.spin_coherent(1.5, 1.0, 0.0), [0.0, 1.0],
+                    ntraj=2).stats["N"] == 3
+    assert twasolve(H, qutip.basis(4, 0), [0.0, 1.0], ntraj=2,
+                    N=3).stats["N"] == 3
+    assert twasolve(piqs.jspin(2, "z"), piqs.excited(2), [0.0, 1.0],
+                    ntraj=2).stats["N"] == 2
+    with pytest.raises(ValueError, match="pass N=2 or N=3"):
+        twasolve(H, qutip.basis(4, 0), [0.0, 1.0], ntraj=2)
+    # dimension 3 is no Dicke dimension: spin 1, two emitters
+    assert twasolve(qutip.jmat(1, "x"), qutip.spin_state(1, 1), [0.0, 1.0],
+                    ntraj=2).stats["N"] == 2

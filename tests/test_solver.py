@@ -38,10 +38,11 @@ def test_runs_do_not_identify_operators_again(monkeypatch):
 
     monkeypatch.setattr(collective, "collective_coefficients", counted)
     solver = TwaSolver(0.5 * piqs.jspin(N, "x"), [piqs.jspin(N, "-")])
-    assert calls == ["H", "c_ops[0]"]
+    assert calls[-2:] == ["H", "c_ops[0]"]
+    built = len(calls)
     for seed in range(3):
         solver.run(piqs.ground(N), T, 8, seeds=seed)
-    assert calls == ["H", "c_ops[0]"]
+    assert len(calls) == built
 
 
 def test_run_checks_state_and_e_ops_against_the_system():

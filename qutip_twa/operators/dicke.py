@@ -43,11 +43,15 @@ def infer_num_emitters(dim, name="operator"):
 
 
 @lru_cache(maxsize=16)
-def dicke_labels(N):
-    """Arrays ``(j, m)`` labelling each Dicke-basis index, PIQS ordering."""
+def dicke_labels(N, spin=False):
+    """Arrays ``(j, m)`` labelling each Dicke-basis index, PIQS ordering.
+
+    ``spin=True``: the first block only, j = N/2 and m = j, ..., -j, the
+    basis of ``qutip.jmat(N / 2)`` (N emitters in their symmetric subspace).
+    """
     js, ms = [], []
     j = N / 2
-    while j >= 0:
+    while j >= (N / 2 if spin else 0):
         for k in range(int(round(2 * j)) + 1):
             js.append(j)
             ms.append(j - k)
@@ -71,9 +75,10 @@ def dicke_index(N, j, m):
 
 
 @lru_cache(maxsize=16)
-def collective_matrices(N):
-    """Sparse CSR matrices ``(Jz, J+, J-)`` in the Dicke basis of N emitters."""
-    j, m = dicke_labels(N)
+def collective_matrices(N, spin=False):
+    """Sparse CSR matrices ``(Jz, J+, J-)`` in the Dicke basis of N emitters
+    (``spin=True``: of spin j = N/2, as ``qutip.jmat``)."""
+    j, m = dicke_labels(N, spin)
     dim = len(j)
     jz = sp.diags(m.astype(complex), format="csr")
     # J+ |j, m> = sqrt(j(j+1) - m(m+1)) |j, m+1>; |j, m+1> is the index before.
@@ -97,9 +102,10 @@ def monomial_exponents(max_degree=4):
 
 
 @lru_cache(maxsize=16)
-def monomial_matrices(N, max_degree=4):
-    """Sparse matrices of J+^p Jz^q J-^r, in the order of monomial_exponents."""
-    jz, jp, jm = collective_matrices(N)
+def monomial_matrices(N, max_degree=4, spin=False):
+    """Sparse matrices of J+^p Jz^q J-^r, in the order of monomial_exponents
+    (``spin=True``: of spin j = N/2)."""
+    jz, jp, jm = collective_matrices(N, spin)
     eye = sp.identity(jz.shape[0], dtype=complex, format="csr")
 
     def power(x, k):

@@ -224,17 +224,19 @@ def coherent_amplitudes(N, theta, phi):
     return signs * np.exp(log_abs + 1j * k * phi)
 
 
-def identify_initial_state(rho0, N=None):
+def identify_initial_state(rho0, N=None, spin=False):
     """Classify ``rho0`` as a Dicke mixture or a coherent spin state.
 
     Parameters
     ----------
     rho0 : qutip.Qobj
         Ket or density matrix in the PIQS Dicke basis of N emitters, of
-        dimension ``num_dicke_states(N)``.
+        dimension ``num_dicke_states(N)`` (``spin``: of spin j = N/2,
+        dimension N + 1, e.g. ``qutip.spin_coherent``).
     N : int, optional
         Number of emitters; inferred from the dimension of ``rho0`` if
         omitted, and checked against it otherwise.
+    spin : bool, default False
 
     Returns
     -------
@@ -263,15 +265,17 @@ def identify_initial_state(rho0, N=None):
 
     dim = rho0.shape[0]
     if N is None:
-        N = infer_num_emitters(dim, "rho0")
+        N = dim - 1 if spin else infer_num_emitters(dim, "rho0")
     else:
         if int(N) != N or N < 1:
             raise ValueError(f"N must be a positive integer, got {N!r}")
         N = int(N)
-        if num_dicke_states(N) != dim:
+        expected = N + 1 if spin else num_dicke_states(N)
+        if expected != dim:
+            basis = f"spin j = {N / 2:g}" if spin else "a Dicke basis"
             raise ValueError(
-                f"N = {N} needs a Dicke basis of dimension "
-                f"{num_dicke_states(N)}, but rho0 has dimension {dim}")
+                f"N = {N} needs {basis} of dimension {expected}, but rho0 "
+                f"has dimension {dim}")
 
     if rho0.isket:
         psi = rho0.full().ravel()
@@ -297,10 +301,11 @@ def identify_initial_state(rho0, N=None):
         offdiag = abs(rho - sp.diags_array(rho.diagonal())).max()
 
     if offdiag <= OFFDIAG_RTOL * scale:
-        return _dicke_mixture(N, pops)
+        return _dicke_mixture(N, pops, spin)
     if not rho0.isket:
         _check_positive(rho)
-    state, fidelity = _coherent(N, psi if rho0.isket else rho, rho0.isket)
+    state, fidelity = _coherent(N, psi if rho0.isket else rho, rho0.isket,
+                                spin)
     if state is not None:
         return state
     if N >= 2 and pops[[0, N]].sum() > 1 - TRACE_ATOL:
@@ -332,7 +337,7 @@ def _check_positive(rho):
                          f"not a density matrix. {ACCEPTED}")
 
 
-def _dicke_mixture(N, pops):
+def _dicke_mixture(N, pops, spin=False):
     """InitialState of a Dicke-diagonal state with populations ``pops``."""
     if pops.min() <= -NEGATIVE_ATOL:
         raise ValueError(
@@ -340,7 +345,7 @@ def _dicke_mixture(N, pops):
             f"basis. {ACCEPTED}")
     keep = np.flatnonzero(pops >= NEGATIVE_ATOL)
     prob = pops[keep] / pops[keep].sum()
-    j, m = dicke_labels(N)
+    j, m = dicke_labels(N, spin)
     arrays = [j[keep].copy(), m[keep].copy(), prob]
     for a in arrays:
         a.flags.writeable = False
@@ -348,9 +353,9 @@ def _dicke_mixture(N, pops):
                         prob=arrays[2])
 
 
-def _coherent(N, state, is_ket):
+def _coherent(N, state, is_ket, spin=False):
     """(InitialState or None, fidelity with the closest coherent state)."""
-    jz, jp, _ = collective_matrices(N)
+    jz, jp, _ = collective_matrices(N, spin)
     if is_ket:
         def expect(op):
             return np.vdot(state, op @ state)
@@ -359,7 +364,7 @@ def _coherent(N, state, is_ket):
             return state.multiply(op.T).sum()
     j_plus = expect(jp)  # <J+> = <Jx> + i <Jy>
     j_z = expect(jz).real
-    # angles rounded like identified coefficients (see identify.canonical),
+    # angles rounded like identified coefficients (see canonical.py),
     # so that a state and its density matrix give bit-identical runs
     theta = canonical(float(np.arctan2(abs(j_plus), j_z)))
     phi = canonical(float(np.mod(np.angle(j_plus), 2 * np.pi)))

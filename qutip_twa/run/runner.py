@@ -94,7 +94,7 @@ class Runner:
         result.stats["faulty_trajectories"] = self.faults.copy()
         result.stats["excluded_trajectories"] = self.excluded
         warn_if_unreliable(result, self.excluded, self.done,
-                           self.job.stepping.hint, stacklevel=5)
+                           self.job.stepping.hint)
 
     def _map(self, batches, workers):
         """BatchOutputs of (first, count) pairs, in their order."""

@@ -30,26 +30,27 @@ _INDEPENDENCE_TOL = 1e-10
 _GRAM_INDEPENDENCE_TOL = 1e-8  # on squared norms, where rounding is ~1e-16
 
 
-def operator_matrix(op, N, name):
-    """Check ``op`` is a Dicke-basis operator for N emitters; return CSR."""
+def operator_matrix(op, N, name, spin=False):
+    """Check ``op`` is a Dicke-basis operator for N emitters (``spin``: an
+    operator of spin j = N/2); return CSR."""
     if not isinstance(op, Qobj):
         raise TypeError(f"{name} must be a qutip.Qobj operator in the PIQS "
                         f"Dicke basis, got {type(op).__name__}")
     if not op.isoper:
         raise TypeError(f"{name} must be an operator (Qobj of type 'oper'), "
                         f"got type {op.type!r}")
-    dim = num_dicke_states(N) if N is not None else None
-    if op.shape[0] != op.shape[1] or (dim is not None and op.shape[0] != dim):
-        expected = f"{dim} x {dim} (N = {N})" if dim else "square"
-        raise ValueError(f"{name} has shape {op.shape}, expected the PIQS "
-                         f"Dicke basis {expected}")
+    dim = N + 1 if spin else num_dicke_states(N)
+    if op.shape != (dim, dim):
+        basis = f"spin j = {N / 2:g}" if spin else "PIQS Dicke basis"
+        raise ValueError(f"{name} has shape {op.shape}, expected the {basis}"
+                         f" {dim} x {dim} (N = {N})")
     return op.to("csr").data_as("csr_matrix")
 
 
 @lru_cache(maxsize=16)
-def _design(N, max_degree):
+def _design(N, max_degree, spin):
     """Dense design matrix of independent monomials on their joint support."""
-    mats = monomial_matrices(N)
+    mats = monomial_matrices(N, spin=spin)
     exps = monomial_exponents(4)
     keep = [i for i, e in enumerate(exps) if sum(e) <= max_degree]
     support = sum(abs(mats[i]) for i in keep).tocoo()
@@ -68,29 +69,33 @@ def _design(N, max_degree):
     return rows, cols, np.column_stack(columns), tuple(chosen)
 
 
-def collective_coefficients(op, N, name, max_degree=4):
+def collective_coefficients(op, N, name, max_degree=4, spin=False):
     """Coefficients ``{(p, q, r): c}`` with op = sum c J+^p Jz^q J-^r.
+
+    ``spin=True`` reads ``op`` as an operator of spin j = N/2 (the
+    symmetric subspace of N emitters, the basis of ``qutip.jmat``).
 
     Raises
     ------
     ValueError
         If ``op`` is not such a polynomial of degree <= ``max_degree``.
     """
-    mat = operator_matrix(op, N, name)
-    rows, cols, design, exps = _design(N, max_degree)
+    mat = operator_matrix(op, N, name, spin)
+    rows, cols, design, exps = _design(N, max_degree, spin)
     values = np.asarray(mat[rows, cols]).ravel()
     coef, *_ = np.linalg.lstsq(design, values, rcond=None)
     total = sp.linalg.norm(mat)
-    mats = dict(zip(monomial_exponents(4), monomial_matrices(N)))
+    mats = dict(zip(monomial_exponents(4), monomial_matrices(N, spin=spin)))
     fitted = sum((c * mats[e] for e, c in zip(exps, coef)),
                  sp.csr_matrix(mat.shape, dtype=complex))
     residual = sp.linalg.norm(mat - fitted)
     if residual > _RESIDUAL_TOL * max(total, 1.0):
         kind = "linear in" if max_degree == 1 else \
             f"a polynomial of degree <= {max_degree} in"
+        basis = f"spin j = {N / 2:g}" if spin else "the PIQS Dicke basis"
         raise ValueError(
             f"{name} is not {kind} the collective operators Jz, J+, J- of "
-            f"N = {N} emitters in the PIQS Dicke basis (relative residual "
+            f"N = {N} emitters in {basis} (relative residual "
             f"{residual / max(total, 1.0):.2e}); only collective "
             "(permutation-invariant) operators can be simulated")
     weight = np.abs(coef) * np.linalg.norm(design, axis=0)
@@ -98,9 +103,11 @@ def collective_coefficients(op, N, name, max_degree=4):
     return {e: canonical(c) for e, c, k in zip(exps, coef, keep) if k}
 
 
-def dicke_operator(op, ensembles, name, max_degree=4):
-    """A one-ensemble Dicke-basis ``Qobj`` as an ``EnsembleOperator``."""
-    coef = collective_coefficients(op, int(ensembles.N[0]), name, max_degree)
+def dicke_operator(op, ensembles, name, max_degree=4, spin=False):
+    """A one-ensemble Dicke-basis (``spin``: spin j = N/2) ``Qobj`` as an
+    ``EnsembleOperator``."""
+    coef = collective_coefficients(op, int(ensembles.N[0]), name, max_degree,
+                                   spin)
     words = {}
     for (p, q, r), c in coef.items():
         words["+" * p + "z" * q + "-" * r] = (np.zeros((1, p + q + r),

@@ -79,11 +79,13 @@ def _items(name, x):
     return [(name, x)]
 
 
-def _ensembles_of(label, item):
+def _ensembles_of(label, item, spin=False):
     """(Ensembles, kind) an input implies, or None if it implies nothing.
 
     kind: "one" (a piqs.Dicke or superoperator: one ensemble only),
-    "dicke" (a one-space Qobj) or "ops" (anything else).
+    "dicke" (a one-space Qobj: PIQS Dicke basis, or with ``spin`` the spin
+    j = N/2 of N emitters in their symmetric subspace) or "ops" (anything
+    else).
     """
     if isinstance(item, (EnsembleOperator, ProductState)):
         return item.ensembles, "ops"
@@ -96,6 +98,8 @@ def _ensembles_of(label, item):
         return Ensembles([infer_num_emitters(d, f"{label} (subsystem {k})")
                           for k, d in enumerate(dims)]), \
             "one" if item.issuper else "ops"
+    if spin and not item.issuper:
+        return Ensembles([dims[0] - 1]), "dicke"
     return Ensembles([infer_num_emitters(dims[0], label)]), \
         "one" if item.issuper else "dicke"
 
@@ -110,15 +114,20 @@ def _ensembles_of_N(N):
 
 
 def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
-    """The one ``Ensembles`` that all inputs act on.
+    """(Ensembles, spin): the one ``Ensembles`` that all inputs act on, and
+    whether their one-space ``Qobj``s are spin-j operators and states
+    (``qutip.jmat``, ``spin_coherent``: N = 2j emitters in their symmetric
+    subspace) rather than in the PIQS Dicke basis.
 
-    Raises ValueError, naming the inputs, when they disagree.
+    Raises ValueError, naming the inputs, when they disagree or when a
+    dimension reads both ways and the operators cannot tell.
     """
+    inputs = (("H", H), ("c_ops", c_ops), ("rho0", rho0), ("e_ops", e_ops))
+    spin = _reads_spin(inputs, N)
     found = [] if N is None else [("N", _ensembles_of_N(N), "N")]
-    for name, x in (("H", H), ("c_ops", c_ops), ("rho0", rho0),
-                    ("e_ops", e_ops)):
+    for name, x in inputs:
         for label, item in _items(name, x):
-            got = _ensembles_of(label, item)
+            got = _ensembles_of(label, item, spin)
             if got is not None:
                 found.append((label, *got))
     if not found:
@@ -130,7 +139,7 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
             if other != ens:
                 raise ValueError(f"{first} implies N = {ens.N[0]} emitters "
                                  f"but {label} implies N = {other.N[0]}")
-        return ens
+        return ens, spin
     first, ens, _ = several[0]
     for label, other, kind in found:
         if kind == "dicke":
@@ -149,17 +158,95 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
         if kind != "one" and other != ens:
             raise ValueError(f"{first} is defined on {ens!r} but {label} "
                              f"on {other!r}; use one Ensembles for all")
-    return ens
+    return ens, spin
+
+
+def _reads_spin(inputs, N):
+    """Whether the one-space Qobjs of ``inputs`` are spin-j objects.
+
+    A space of dimension d is spin j = (d - 1)/2 (N = d - 1 emitters in
+    their symmetric subspace) unless d is a PIQS Dicke dimension; when it is
+    both (d = 4: N = 2 in the Dicke basis or j = 3/2), ``N``, a piqs.Dicke
+    or a superoperator (Dicke basis), the ensembles of other inputs, or
+    which reading identifies every operator and state decide; ValueError
+    when both do.
+    """
+    spaces, given = [], set()
+    for name, x in inputs:
+        for label, item in _items(name, x):
+            if isinstance(item, (piqs.Dicke, EnsembleOperator, ProductState)):
+                given.add(int(item.N) if isinstance(item, piqs.Dicke) else
+                          (-1 if item.ensembles.M > 1
+                           else int(item.ensembles.N[0])))
+            elif isinstance(item, (Qobj, QobjEvo)):
+                if item.issuper or len(item.dims[0]) > 1:
+                    return False
+                spaces.append((name, label, item))
+    if isinstance(N, Ensembles):
+        given.add(int(N.N[0]) if N.M == 1 else -1)
+    elif N is not None:
+        given.add(N)
+    dims = {item.dims[0][0] for _, _, item in spaces}
+    if len(dims) != 1 or len(given) > 1 or dims == {2}:
+        return False  # nothing to read, a mismatch to report, or N = 1
+    d = dims.pop()
+    try:
+        n_dicke = infer_num_emitters(d)
+    except ValueError:
+        return True
+    if given:
+        return given.pop() == d - 1
+    if not any(name != "rho0" for name, _, _ in spaces):
+        return False  # no operator to read: the PIQS Dicke basis
+    dicke, spin = (_total_degree(spaces, n, s)
+                   for n, s in ((n_dicke, False), (d - 1, True)))
+    if dicke == spin == 0:
+        return False  # constants only: nothing to read, the Dicke basis
+    if dicke is not None and dicke == spin:
+        raise ValueError(
+            f"the operators and states have dimension {d}, which is both the "
+            f"PIQS Dicke basis of N = {n_dicke} emitters and the spin j = "
+            f"{(d - 1) / 2:g} of N = {d - 1} emitters in their symmetric "
+            f"subspace (qutip.jmat), and both readings fit them equally "
+            f"well; pass N={n_dicke} or N={d - 1}, or build the model with "
+            "Ensembles")
+    if dicke is None:  # neither: the Dicke reading reports what is wrong
+        return spin is not None
+    return spin is not None and spin < dicke
+
+
+def _total_degree(spaces, N, spin):
+    """Summed degree of the operators of ``spaces`` read in the Dicke basis
+    of N emitters (``spin``: spin j = N/2), or None if some operator or
+    state does not fit that reading.  The reading that needs the lower
+    degree is the natural one (a PIQS J_z is J_z, not a cubic in a spin's
+    J_z)."""
+    degree = {"H": 4, "c_ops": 1, "e_ops": 4}
+    total = 0
+    try:
+        for name, label, item in spaces:
+            if name == "rho0":
+                translate_state(item, Ensembles([N]), spin)
+                continue
+            parts = item.to_list() if isinstance(item, QobjEvo) else [item]
+            for part in parts:
+                op = part if isinstance(part, Qobj) else part[0]
+                total += dicke_operator(op, Ensembles([N]), label,
+                                        degree[name], spin).degree
+    except ValueError:
+        return None
+    return total
 
 
 # -- operators ---------------------------------------------------------------
 
-def as_operator(x, ens, name, max_degree=4):
-    """An ``EnsembleOperator`` or operator ``Qobj`` as an operator on ens."""
+def as_operator(x, ens, name, max_degree=4, spin=False):
+    """An ``EnsembleOperator`` or operator ``Qobj`` as an operator on ens
+    (``spin``: one-space Qobjs are spin-j operators)."""
     if isinstance(x, EnsembleOperator):
         op = x
     elif isinstance(x, Qobj) and not x.issuper:
-        op = dicke_operator(x, ens, name, max_degree) \
+        op = dicke_operator(x, ens, name, max_degree, spin) \
             if ens.M == 1 and len(x.dims[0]) == 1 \
             else tensor_operator(x, ens, name, max_degree)
     elif isinstance(x, Qobj):
@@ -178,8 +265,8 @@ def as_operator(x, ens, name, max_degree=4):
 class _Translation:
     """Collects H parts, jumps and rates while the inputs are read."""
 
-    def __init__(self, ens, rates, args):
-        self.ens, self.args = ens, args or {}
+    def __init__(self, ens, rates, args, spin):
+        self.ens, self.args, self.spin = ens, args or {}, spin
         self.rates = {p: check_rates(p, rates.get(p, 0.0), ens.M)
                       for p in LOCAL_PROCESSES}
         self.keywords = {p for p in LOCAL_PROCESSES if np.any(self.rates[p])}
@@ -190,7 +277,7 @@ class _Translation:
             [self.rates[p] for p in LOCAL_PROCESSES], axis=1))
 
     def add_hamiltonian(self, op, name, coefficient=None):
-        op = as_operator(op, self.ens, name)
+        op = as_operator(op, self.ens, name, spin=self.spin)
         if coefficient is None and not op.isherm:
             raise ValueError(f"{name} is not Hermitian; {name} must be "
                              "Hermitian")
@@ -256,7 +343,8 @@ class _Translation:
         if isinstance(c, Qobj) and c.issuper:
             self.add_superoperator(c, name, name)
         elif isinstance(c, (Qobj, EnsembleOperator)):
-            self.jumps.append(as_operator(c, self.ens, name, max_degree=1))
+            self.jumps.append(as_operator(c, self.ens, name, max_degree=1,
+                                          spin=self.spin))
         else:
             raise TypeError(f"{name} must be a constant Qobj (collective "
                             "jump or Lindbladian) or an EnsembleOperator, "
@@ -275,9 +363,10 @@ def _coefficient(c, args, name):
     return coefficient
 
 
-def translate_system(H, c_ops, ens, rates=None, args=None):
-    """H, c_ops and local rates (dict of keyword values) as a ``System``."""
-    t = _Translation(ens, rates or {}, args)
+def translate_system(H, c_ops, ens, rates=None, args=None, spin=False):
+    """H, c_ops and local rates (dict of keyword values) as a ``System``
+    (``spin``: one-space Qobjs are spin-j operators)."""
+    t = _Translation(ens, rates or {}, args, spin)
     if isinstance(H, piqs.Dicke):
         t.add_dicke(H)
     elif isinstance(H, Qobj) and H.issuper:
@@ -302,14 +391,15 @@ def translate_system(H, c_ops, ens, rates=None, args=None):
 
 # -- states and observables --------------------------------------------------
 
-def translate_state(rho0, ens):
-    """The ``ProductState`` to sample from ``rho0``."""
+def translate_state(rho0, ens, spin=False):
+    """The ``ProductState`` to sample from ``rho0`` (``spin``: a one-space
+    Qobj is a state of spin j = N/2, e.g. ``qutip.spin_coherent``)."""
     if isinstance(rho0, ProductState):
         return rho0
     if isinstance(rho0, Qobj):
         if len(rho0.dims[0]) == 1 and ens.M == 1:
             return ProductState(ens, [identify_initial_state(
-                rho0, int(ens.N[0]))])
+                rho0, int(ens.N[0]), spin)])
         if len(rho0.dims[0]) == ens.M:
             return _product_of_qobj(rho0, ens)
     raise TypeError(
@@ -330,7 +420,7 @@ def _product_of_qobj(rho0, ens):
     return ProductState.from_qobjs(ens, parts)
 
 
-def translate_e_ops(e_ops, ens):
+def translate_e_ops(e_ops, ens, spin=False):
     """``{key: EnsembleOperator, callable f(t, sample) or list of
     (EnsembleOperator, Coefficient)}`` of ``e_ops`` (the list for a
     time-dependent ``QobjEvo``)."""
@@ -340,12 +430,12 @@ def translate_e_ops(e_ops, ens):
         if isinstance(op, QobjEvo) and op.isconstant:
             op = op(0)
         if isinstance(op, QobjEvo):
-            out[k] = [(as_operator(part, ens, name), None)
+            out[k] = [(as_operator(part, ens, name, spin=spin), None)
                       if isinstance(part, Qobj) else
-                      (as_operator(part[0], ens, name), part[1])
+                      (as_operator(part[0], ens, name, spin=spin), part[1])
                       for part in op.to_list()]
         elif isinstance(op, (Qobj, EnsembleOperator)):
-            out[k] = as_operator(op, ens, name)
+            out[k] = as_operator(op, ens, name, spin=spin)
         elif callable(op):
             out[k] = op
         else:
