@@ -19,6 +19,19 @@ def run(ntraj=600, seeds=3, **options):
                     seeds=seeds, options=options)
 
 
+def _record_batches(monkeypatch):
+    """The sizes of the batches run from now on, as a list."""
+    calls = []
+    original = batches.BatchJob.__call__
+
+    def recorded(self, first, count):
+        calls.append(count)
+        return original(self, first, count)
+
+    monkeypatch.setattr(batches.BatchJob, "__call__", recorded)
+    return calls
+
+
 def test_bit_identical_whatever_batching_and_threads():
     ref = run()
     for opts in [dict(batch_size=256), dict(map="serial"),
@@ -45,14 +58,7 @@ def test_batches_shrink_to_bound_memory(monkeypatch):
     ref = run(ntraj=1000)
     per_traj = 16 * len(T)  # one e_op
     monkeypatch.setattr(batches, "BATCH_VALUES_BYTES", 300 * per_traj)
-    calls = []
-    original = batches.BatchJob.__call__
-
-    def recorded(self, first, count):
-        calls.append(count)
-        return original(self, first, count)
-
-    monkeypatch.setattr(batches.BatchJob, "__call__", recorded)
+    calls = _record_batches(monkeypatch)
     small = run(ntraj=1000)
     assert calls == [256, 256, 256, 232]
     assert np.array_equal(small.expect[0], ref.expect[0])
@@ -137,17 +143,9 @@ def test_target_tol_stops_at_the_same_trajectory_whatever_the_batching():
 
 def test_default_batches_let_timeout_and_interrupts_return(monkeypatch):
     """By default a run is split into about eight batches (at least 256
-    trajectories per thread), with the same result as one batch."""
-    calls = []
-    original = batches.BatchJob.__call__
-
-    def recorded(self, first, count):
-        calls.append(count)
-        return original(self, first, count)
-
-    monkeypatch.setattr(batches.BatchJob, "__call__", recorded)
+    trajectories per thread), with the same result as other batches."""
+    calls = _record_batches(monkeypatch)
     res = run(ntraj=4096)
     assert len(calls) >= 4 and sum(calls) == 4096
-    monkeypatch.setattr(batches.BatchJob, "__call__", original)
     small = run(ntraj=4096, batch_size=256)
     np.testing.assert_array_equal(res.expect[0], small.expect[0])
