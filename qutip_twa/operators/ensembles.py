@@ -420,7 +420,7 @@ class EnsembleOperator:
     def dicke_diagonal(self, N, j=None, m=None):
         """Diagonal of a one-ensemble operator in the PIQS Dicke basis of N
         emitters, without matrices (the e_ops form of the population
-        solvers): each product is applied to |j, m> letter by letter.
+        solvers): each product is applied to ``|j, m>`` letter by letter.
 
         Parameters
         ----------
