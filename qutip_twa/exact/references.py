@@ -14,6 +14,7 @@ from qutip.solver import Result
 from ..checks import check_rate, check_rates
 from ..operators import EnsembleOperator, Ensembles, ProductState
 from ..results import e_ops_dict
+from .montecarlo import population_montecarlo
 from .population import population_solve
 from .two_ensembles import two_ensemble_solve
 
@@ -79,7 +80,8 @@ def pair_solve(H, rho0, tlist, c_ops=None, e_ops=None, *, emission=0.0,
     return _as_result(keys, values, tlist, "pair_solve")
 
 
-def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):
+def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None, *,
+                           ntraj=None, seeds=None):
     """Exact site-resolved emission of the phi = 0 chain from the ground state.
 
     At phi = 0 the chain Hamiltonian vanishes and L_F = L_B = sum_m J-_m,
@@ -92,10 +94,16 @@ def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):
         <I_m> = <J+_m J-_m> = N p + N (N - 1) C    for every site m,
         <I_F> = <I_B> = <J+ J->.
 
+    With ``ntraj`` the populations are sampled by
+    :func:`population_montecarlo` instead of integrated (for M N beyond a
+    few thousand emitters); I_m, linear in the labels (j, m), is then
+    averaged over the trajectories with its standard error.
+
     Returns
     -------
-    qutip.solver.Result
-        ``e_data`` with keys "I_m" (any site), "I_F" and "Jz" (total).
+    qutip.solver.Result or TwaResult
+        ``e_data`` with keys "I_m" (any site), "I_F" and "Jz" (total); a
+        ``TwaResult`` with standard errors when ``ntraj`` is given.
     """
     for name, value in (("M", M), ("N", N)):
         if not isinstance(value, (int, np.integer)) or isinstance(
@@ -105,6 +113,17 @@ def uniform_chain_emission(M, N, gamma, pumping, tlist, options=None):
     n_tot = int(M) * int(N)
     system = piqs.Dicke(n_tot, collective_emission=check_rate("gamma", gamma),
                         pumping=check_rate("pumping", pumping))
+    if ntraj is not None:
+        def site(j, m):
+            p = m / n_tot + 0.5
+            jpjm = (j + m) * (j - m + 1)
+            pair = (jpjm - n_tot * p) / (n_tot * (n_tot - 1)) \
+                if n_tot > 1 else 0 * p
+            return N * p + N * (N - 1) * pair
+        return population_montecarlo(
+            system, Ensembles([n_tot]).ground(), tlist,
+            {"I_m": site, "I_F": lambda j, m: (j + m) * (j - m + 1),
+             "Jz": lambda j, m: m}, ntraj=ntraj, seeds=seeds)
     exact = population_solve(system, Ensembles([n_tot]).ground(), tlist,
                              e_ops={"jz": lambda j, m: m,
                                     "jpjm": lambda j, m: (j + m) * (j - m + 1)},
