@@ -1,11 +1,11 @@
 """Every user input, translated into operators on one ``Ensembles``.
 
-``find_ensembles`` reads the ensembles (emitter numbers) off all inputs and
-checks that they agree; ``translate_system`` turns H (a ``piqs.Dicke``, a
-Liouvillian, Dicke-basis or tensor-product ``Qobj``s, ``EnsembleOperator``s,
-time-dependent lists), c_ops and the local rates into a ``System``;
-``translate_state`` and ``translate_e_ops`` do the same for rho0 and e_ops.
-One ensemble is the case M = 1: there is no separate path for it.
+``translate_system`` turns H (a ``piqs.Dicke``, a Liouvillian, Dicke-basis,
+spin-j or tensor-product ``Qobj``s, ``EnsembleOperator``s, time-dependent
+lists), c_ops and the local rates into a ``System``; ``translate_state``
+and ``translate_e_ops`` do the same for rho0 and e_ops, on the
+``Ensembles`` that ``spaces.find_ensembles`` read off the inputs.  One
+ensemble is the case M = 1: there is no separate path for it.
 """
 
 from dataclasses import dataclass
@@ -17,14 +17,13 @@ from ..checks import check_rate, check_rates
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator, Ensembles, ProductState
-from ..operators.dicke import infer_num_emitters, num_dicke_states
 from ..operators.states import identify_initial_state
 from ..results.expect import e_ops_dict
 from .collective import dicke_operator, tensor_operator
 from .liouvillian import decompose_liouvillian
 
-__all__ = ["System", "find_ensembles", "as_operator", "translate_system",
-           "translate_state", "translate_e_ops"]
+__all__ = ["System", "as_operator", "translate_system", "translate_state",
+           "translate_e_ops"]
 
 # PIQS collective rates and the letter of their jump operator
 _COLLECTIVE = {"collective_emission": "-", "collective_pumping": "+",
@@ -57,185 +56,6 @@ class System:
     hamiltonian: list
     jumps: list
     local_rates: np.ndarray
-
-
-# -- ensembles ---------------------------------------------------------------
-
-def _items(name, x):
-    """(label, item) of an argument that may be a list, dict or QobjEvo."""
-    if x is None:
-        return []
-    if isinstance(x, QobjEvo):
-        return [(name, x)]
-    if isinstance(x, dict):
-        return [(f"{name}[{k!r}]", v) for k, v in x.items()]
-    if isinstance(x, (list, tuple)):
-        out = []
-        for i, item in enumerate(x):
-            if isinstance(item, (list, tuple)):  # [op, coefficient]
-                item = item[0] if item else None
-            out.extend(_items(f"{name}[{i}]", item))
-        return out
-    return [(name, x)]
-
-
-def _ensembles_of(label, item, spin=False):
-    """(Ensembles, kind) an input implies, or None if it implies nothing.
-
-    kind: "one" (a piqs.Dicke or superoperator: one ensemble only),
-    "dicke" (a one-space Qobj: PIQS Dicke basis, or with ``spin`` the spin
-    j = N/2 of N emitters in their symmetric subspace) or "ops" (anything
-    else).
-    """
-    if isinstance(item, (EnsembleOperator, ProductState)):
-        return item.ensembles, "ops"
-    if isinstance(item, piqs.Dicke):
-        return Ensembles([int(item.N)]), "one"
-    if not isinstance(item, (Qobj, QobjEvo)):
-        return None
-    dims = item.dims[0][0] if item.issuper else item.dims[0]
-    if len(dims) > 1:
-        return Ensembles([infer_num_emitters(d, f"{label} (subsystem {k})")
-                          for k, d in enumerate(dims)]), \
-            "one" if item.issuper else "ops"
-    if spin and not item.issuper:
-        return Ensembles([dims[0] - 1]), "dicke"
-    return Ensembles([infer_num_emitters(dims[0], label)]), \
-        "one" if item.issuper else "dicke"
-
-
-def _ensembles_of_N(N):
-    if isinstance(N, Ensembles):
-        return N
-    if not isinstance(N, (int, np.integer)) or isinstance(N, bool) or N < 1:
-        raise ValueError(f"N must be a positive integer or an Ensembles, "
-                         f"got {N!r}")
-    return Ensembles([int(N)])
-
-
-def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
-    """(Ensembles, spin): the one ``Ensembles`` that all inputs act on, and
-    whether their one-space ``Qobj``s are spin-j operators and states
-    (``qutip.jmat``, ``spin_coherent``: N = 2j emitters in their symmetric
-    subspace) rather than in the PIQS Dicke basis.
-
-    Raises ValueError, naming the inputs, when they disagree or when a
-    dimension reads both ways and the operators cannot tell.
-    """
-    inputs = (("H", H), ("c_ops", c_ops), ("rho0", rho0), ("e_ops", e_ops))
-    spin = _reads_spin(inputs, N)
-    found = [] if N is None else [("N", _ensembles_of_N(N), "N")]
-    for name, x in inputs:
-        for label, item in _items(name, x):
-            got = _ensembles_of(label, item, spin)
-            if got is not None:
-                found.append((label, *got))
-    if not found:
-        raise ValueError("cannot infer the number of emitters; pass N=")
-    several = [f for f in found if f[1].M > 1]
-    if not several:
-        first, ens, _ = found[0]
-        for label, other, _ in found[1:]:
-            if other != ens:
-                raise ValueError(f"{first} implies N = {ens.N[0]} emitters "
-                                 f"but {label} implies N = {other.N[0]}")
-        return ens, spin
-    first, ens, _ = several[0]
-    for label, other, kind in found:
-        if kind == "dicke":
-            raise ValueError(
-                f"{first} acts on a tensor product of {ens.M} spaces (read "
-                f"as {ens!r}; an operator in piqs' uncoupled basis looks "
-                f"like this), but {label} is a single Dicke-basis object of "
-                f"dimension {num_dicke_states(other.N[0])}; give every "
-                "operator and state in "
-                "the PIQS Dicke basis of one ensemble, or all on one tensor "
-                "product")
-        if kind == "N" and other != ens and not isinstance(N, Ensembles):
-            raise ValueError(f"N = {N!r} disagrees with the ensembles of "
-                             f"the operators, {ens!r}; omit N or pass that "
-                             "Ensembles")
-        if kind != "one" and other != ens:
-            raise ValueError(f"{first} is defined on {ens!r} but {label} "
-                             f"on {other!r}; use one Ensembles for all")
-    return ens, spin
-
-
-def _reads_spin(inputs, N):
-    """Whether the one-space Qobjs of ``inputs`` are spin-j objects.
-
-    A space of dimension d is spin j = (d - 1)/2 (N = d - 1 emitters in
-    their symmetric subspace) unless d is a PIQS Dicke dimension; when it is
-    both (d = 4: N = 2 in the Dicke basis or j = 3/2), ``N``, a piqs.Dicke
-    or a superoperator (Dicke basis), the ensembles of other inputs, or
-    which reading identifies every operator and state decide; ValueError
-    when both do.
-    """
-    spaces, given = [], set()
-    for name, x in inputs:
-        for label, item in _items(name, x):
-            if isinstance(item, (piqs.Dicke, EnsembleOperator, ProductState)):
-                given.add(int(item.N) if isinstance(item, piqs.Dicke) else
-                          (-1 if item.ensembles.M > 1
-                           else int(item.ensembles.N[0])))
-            elif isinstance(item, (Qobj, QobjEvo)):
-                if item.issuper or len(item.dims[0]) > 1:
-                    return False
-                spaces.append((name, label, item))
-    if isinstance(N, Ensembles):
-        given.add(int(N.N[0]) if N.M == 1 else -1)
-    elif N is not None:
-        given.add(N)
-    dims = {item.dims[0][0] for _, _, item in spaces}
-    if len(dims) != 1 or len(given) > 1 or dims == {2}:
-        return False  # nothing to read, a mismatch to report, or N = 1
-    d = dims.pop()
-    try:
-        n_dicke = infer_num_emitters(d)
-    except ValueError:
-        return True
-    if given:
-        return given.pop() == d - 1
-    if not any(name != "rho0" for name, _, _ in spaces):
-        return False  # no operator to read: the PIQS Dicke basis
-    dicke, spin = (_total_degree(spaces, n, s)
-                   for n, s in ((n_dicke, False), (d - 1, True)))
-    if dicke == spin == 0:
-        return False  # constants only: nothing to read, the Dicke basis
-    if dicke is not None and dicke == spin:
-        raise ValueError(
-            f"the operators and states have dimension {d}, which is both the "
-            f"PIQS Dicke basis of N = {n_dicke} emitters and the spin j = "
-            f"{(d - 1) / 2:g} of N = {d - 1} emitters in their symmetric "
-            f"subspace (qutip.jmat), and both readings fit them equally "
-            f"well; pass N={n_dicke} or N={d - 1}, or build the model with "
-            "Ensembles")
-    if dicke is None:  # neither: the Dicke reading reports what is wrong
-        return spin is not None
-    return spin is not None and spin < dicke
-
-
-def _total_degree(spaces, N, spin):
-    """Summed degree of the operators of ``spaces`` read in the Dicke basis
-    of N emitters (``spin``: spin j = N/2), or None if some operator or
-    state does not fit that reading.  The reading that needs the lower
-    degree is the natural one (a PIQS J_z is J_z, not a cubic in a spin's
-    J_z)."""
-    degree = {"H": 4, "c_ops": 1, "e_ops": 4}
-    total = 0
-    try:
-        for name, label, item in spaces:
-            if name == "rho0":
-                translate_state(item, Ensembles([N]), spin)
-                continue
-            parts = item.to_list() if isinstance(item, QobjEvo) else [item]
-            for part in parts:
-                op = part if isinstance(part, Qobj) else part[0]
-                total += dicke_operator(op, Ensembles([N]), label,
-                                        degree[name], spin).degree
-    except ValueError:
-        return None
-    return total
 
 
 # -- operators ---------------------------------------------------------------
