@@ -200,17 +200,37 @@ class TwaSolver:
         tlist : array_like
             Increasing output times; the first is the initial time.{run}{returns}
         """
-        tlist = check_tlist(tlist)
-        ntraj = check_ntraj(ntraj)
-        ens, spin = find_ensembles(None, None, e_ops, state0,
-                                   N=self.ensembles)
-        init = translate_state(state0, ens, spin)
-        expect = ExpectOps(translate_e_ops(e_ops, ens, spin))
+        tlist, ntraj = check_tlist(tlist), check_ntraj(ntraj)
+        init, expect = self._translate(state0, e_ops)
         self.model.check_hermitian(tlist)
         opts = self._options
         stepping = Stepping.plan(self.model, tlist, adaptive=opts["adaptive"],
                                  dt=opts["dt"],
                                  steps_per_rate=opts["steps_per_rate"])
+        result, key = self._new_result(e_ops, expect, tlist, stepping, seeds)
+        result.add_end_condition(ntraj, target_tol, timeout)
+        job = BatchJob(
+            key=key, model=self.model.engine_model(stepping.grid),
+            init=init, stepping=stepping, tlist=tlist, e_ops=expect,
+            J_limit=fault_limit(self.model.n_emitters),
+            exclude_faults=opts["faults"] == "exclude",
+            keep_runs=opts["keep_runs_results"],
+            store_final_state=opts["store_final_state"],
+            store_states=result.options["store_states"])
+        Runner(job, opts).run(result, ntraj)
+        return result
+
+    def _translate(self, state0, e_ops):
+        """(SamplingTables, ExpectOps) of a run's state and e_ops."""
+        ens, spin = find_ensembles(None, None, e_ops, state0,
+                                   N=self.ensembles)
+        init = translate_state(state0, ens, spin)
+        return (SamplingTables(*init.sampling_tables()),
+                ExpectOps(translate_e_ops(e_ops, ens, spin)))
+
+    def _new_result(self, e_ops, expect, tlist, stepping, seeds):
+        """An empty ``TwaResult`` with the run's stats, and the root key."""
+        opts = self._options
         store_states = opts["store_states"]
         if store_states is None:  # as mesolve: states when there are no e_ops
             store_states = not len(expect)
@@ -225,18 +245,7 @@ class TwaSolver:
                              "dt": stepping.dt, **self._sizes()})
         if ignored_options(opts):
             result.stats["ignored_options"] = ignored_options(opts)
-        result.add_end_condition(ntraj, target_tol, timeout)
-        job = BatchJob(
-            key=key, model=self.model.engine_model(stepping.grid),
-            init=SamplingTables(*init.sampling_tables()), stepping=stepping,
-            tlist=tlist, e_ops=expect,
-            J_limit=fault_limit(self.model.n_emitters),
-            exclude_faults=opts["faults"] == "exclude",
-            keep_runs=opts["keep_runs_results"],
-            store_final_state=opts["store_final_state"],
-            store_states=store_states)
-        Runner(job, opts).run(result, ntraj)
-        return result
+        return result, key
 
     def _sizes(self):
         N = self.ensembles.N
