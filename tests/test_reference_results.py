@@ -2,11 +2,12 @@
 
 Each case runs ``twasolve`` with a fixed seed and records what reaches the
 engine (the model's arrays, the initial-state tables, the step plan) and
-what comes back (means, standard errors, steps, fault counts, final
-amplitudes).  ``tests/data/reference_results.npz`` holds these from the
-engine of commit b0d99ca; a refactoring of the pipeline must reproduce
-them exactly.  Regenerate (only for a deliberate change of results, said
-in the commit) with ``python tests/test_reference_results.py``.
+what comes back (means, standard errors, steps, fault counts).
+``tests/data/reference_results.npz`` holds these from the engine of commit
+b0d99ca (the cases of input forms added later from the commit that added
+them); a refactoring of the pipeline must reproduce them exactly.
+Regenerate cases (only for a deliberate change of results, said in the
+commit) with ``python tests/test_reference_results.py [case ...]``.
 """
 
 import pathlib
@@ -86,6 +87,18 @@ def _cases():
             LASER, piqs.dicke(N, 2, 1), T,
             e_ops={"Sz": lambda t, s: s.Sz, "J": lambda t, s: s.J},
             ntraj=300, seeds=20),
+        # input forms added after b0d99ca, stored when they were added
+        "spin_j": lambda: twasolve(
+            [qutip.jmat(2.5, "z") ** 2 / 5, [qutip.jmat(2.5, "x"),
+                                             "cos(t)"]],
+            qutip.spin_coherent(2.5, 1.0, 0.3), T,
+            [0.3 * qutip.jmat(2.5, "-")], e_ops=[qutip.jmat(2.5, "z")],
+            ntraj=300, seeds=22),
+        "generic_liouvillian": lambda: twasolve(
+            qutip.liouvillian(0.5 * JX, [0.7 * JM]), piqs.excited(N), T,
+            [qutip.lindblad_dissipator(0.4 * JX)],
+            e_ops=[qutip.QobjEvo(JZ), qutip.QobjEvo([[JX, "sin(t)"]])],
+            pumping=0.5, ntraj=300, seeds=23),
         "ensembles_one": lambda: twasolve(
             E1.jx(0) + 0.1 * E1.jz(0) ** 2, E1.dicke(2, 0), T,
             [E1.lowering(1.0)], e_ops=[E1.jz(0), JP * JM], pumping=[2.0],
@@ -162,8 +175,11 @@ def test_reference_results(case):
 
 
 if __name__ == "__main__":
-    arrays = {}
-    for name in CASES:
+    import sys
+    arrays = dict(np.load(DATA)) if DATA.exists() else {}
+    for name in sys.argv[1:] or CASES:  # python ... [case ...]
+        arrays = {k: v for k, v in arrays.items()
+                  if not k.startswith(name + "/")}
         arrays.update(_flat(name))
     DATA.parent.mkdir(exist_ok=True)
     np.savez_compressed(DATA, **arrays)
