@@ -183,8 +183,8 @@ class TwaSolver:
         self._options = check_options(
             new, None if new is None else getattr(self, "_options", None))
 
-    def run(self, state0, tlist, ntraj=1000, *, e_ops=None, seeds=None,
-            target_tol=None, timeout=None):
+    def run(self, state0, tlist, ntraj=1000, *, args=None, e_ops=None,
+            seeds=None, target_tol=None, timeout=None):
         """Sample ``ntraj`` trajectories from ``state0`` over ``tlist``.
 
         Parameters
@@ -198,19 +198,23 @@ class TwaSolver:
             ``dicke()``, ``css()``, ``product()``) or a product state on
             the tensor product.
         tlist : array_like
-            Increasing output times; the first is the initial time.{run}{returns}
+            Increasing output times; the first is the initial time.
+        args : dict, optional
+            New arguments of the time-dependent coefficients of H for this
+            run (as ``MESolver.run``).{run}{returns}
         """
         tlist, ntraj = check_tlist(tlist), check_ntraj(ntraj)
         init, expect = self._translate(state0, e_ops)
-        self.model.check_hermitian(tlist)
+        model = self.model.with_args(args)
+        model.check_hermitian(tlist)
         opts = self._options
-        stepping = Stepping.plan(self.model, tlist, adaptive=opts["adaptive"],
+        stepping = Stepping.plan(model, tlist, adaptive=opts["adaptive"],
                                  dt=opts["dt"],
                                  steps_per_rate=opts["steps_per_rate"])
         result, key = self._new_result(e_ops, expect, tlist, stepping, seeds)
         result.add_end_condition(ntraj, target_tol, timeout)
         job = BatchJob(
-            key=key, model=self.model.engine_model(stepping.grid),
+            key=key, model=model.engine_model(stepping.grid),
             init=init, stepping=stepping, tlist=tlist, e_ops=expect,
             J_limit=fault_limit(self.model.n_emitters),
             exclude_faults=opts["faults"] == "exclude",

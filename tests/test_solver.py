@@ -136,3 +136,22 @@ def test_no_import_cycles():
     for name in sorted(modules):
         if name not in state:
             visit(name, [name])
+
+
+def test_run_with_new_args_equals_a_new_solver():
+    """run(args=...) changes the coefficients' arguments for that run, as
+    MESolver.run does, and leaves the solver's own arguments alone."""
+    H = [0.5 * piqs.jspin(N, "z"), [piqs.jspin(N, "x"), "cos(w * t)"]]
+    solver = TwaSolver(H, [piqs.jspin(N, "-")], args={"w": 1.0})
+    other = solver.run(piqs.excited(N), T, 64, args={"w": 3.0}, e_ops=[JZ],
+                       seeds=1)
+    ref = TwaSolver(H, [piqs.jspin(N, "-")], args={"w": 3.0}).run(
+        piqs.excited(N), T, 64, e_ops=[JZ], seeds=1)
+    np.testing.assert_array_equal(other.expect[0], ref.expect[0])
+    again = solver.run(piqs.excited(N), T, 64, e_ops=[JZ], seeds=1)
+    first = TwaSolver(H, [piqs.jspin(N, "-")], args={"w": 1.0}).run(
+        piqs.excited(N), T, 64, e_ops=[JZ], seeds=1)
+    np.testing.assert_array_equal(again.expect[0], first.expect[0])
+    assert not np.array_equal(again.expect[0], other.expect[0])
+    with pytest.raises(TypeError, match="args must be a dict"):
+        solver.run(piqs.excited(N), T, 4, args=[1.0])

@@ -6,7 +6,7 @@ and the couplings between ensembles split off for the engine.  ``Model``
 evaluates the coefficients on a step grid into an ``EngineModel``.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -111,6 +111,17 @@ class Model:
         return (np.array(rows, dtype=np.int64).reshape(-1, 4),
                 np.array(coefs, dtype=np.complex128),
                 np.array(chans, dtype=np.int64))
+
+    def with_args(self, args):
+        """The model with new arguments of its time coefficients (``self``
+        when ``args`` is None or empty)."""
+        if not args:
+            return self
+        if not isinstance(args, dict):
+            raise TypeError(f"args must be a dict, got {type(args).__name__}")
+        return replace(self, hamiltonian=[
+            (symbol, None if c is None else c.replace_arguments(args))
+            for symbol, c in self.hamiltonian])
 
     def engine_model(self, grid):
         """The ``EngineModel``, time coefficients evaluated on ``grid``."""
