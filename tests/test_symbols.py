@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from qutip import piqs
 
-from qutip_twa.translate.collective import collective_coefficients
-from qutip_twa.operators.symbols import (add, evaluate, monomial_symbol,
-                                        phase_variables,
+from qutip_twa.operators.symbols import (add, evaluate, phase_variables,
                                         symbol_of_coefficients)
+from qutip_twa.translate.collective import collective_coefficients
 
 TABLE = {  # operator builder -> symbol as a function of (Sx, Sy, Sz, s)
     "J+": (lambda jx, jy, jz, jp, jm: jp,
