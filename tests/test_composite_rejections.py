@@ -71,8 +71,11 @@ SOLVE_CASES = [
     ("int N", dict(N=5), ValueError, "disagrees"),
     ("Dicke H", dict(H=piqs.Dicke(3, emission=1.0)), TypeError,
      "EnsembleOperator"),
-    ("Liouvillian c_op", dict(c_ops=[qutip.spre(ENS.jz(0).to_qobj())]),
-     TypeError, "superoperators"),
+    ("not a Liouvillian c_op", dict(c_ops=[qutip.spre(ENS.jz(0).to_qobj())]),
+     ValueError, "not a collective Liouvillian"),
+    ("one-ensemble Liouvillian c_op", dict(c_ops=[
+        piqs.Dicke(3, emission=1.0).lindbladian()]), TypeError,
+     "describes one ensemble"),
     ("rho0 type", dict(rho0="ground"), TypeError, "ProductState"),
     ("not collective", dict(H=qutip.tensor(  # couples j = 3/2 and 1/2
         qutip.basis(6, 0) * qutip.basis(6, 4).dag()

@@ -21,6 +21,7 @@ from ..operators.states import identify_initial_state
 from ..results.expect import e_ops_dict
 from .collective import dicke_operator, tensor_operator
 from .liouvillian import decompose_liouvillian
+from .tensor_liouvillian import decompose_tensor_liouvillian
 
 __all__ = ["System", "as_operator", "translate_system", "translate_state",
            "translate_e_ops"]
@@ -29,11 +30,11 @@ __all__ = ["System", "as_operator", "translate_system", "translate_state",
 _COLLECTIVE = {"collective_emission": "-", "collective_pumping": "+",
                "collective_dephasing": "z"}
 _LETTER_OPERATOR = {"-": Ensembles.jm, "+": Ensembles.jp, "z": Ensembles.jz}
-_ONE_ENSEMBLE = ("a piqs.Dicke object and superoperators describe one "
-                 "ensemble (superoperators are not supported for several "
-                 "ensembles); give H as an EnsembleOperator (from "
-                 "Ensembles) or a Qobj on the tensor product, collective "
-                 "c_ops and local rates")
+_ONE_ENSEMBLE = ("a piqs.Dicke object, or a superoperator on one Dicke "
+                 "basis, describes one ensemble; for several give H as an "
+                 "EnsembleOperator (from Ensembles) or a Qobj on the tensor "
+                 "product, collective c_ops and local rates, or one "
+                 "superoperator on the tensor product")
 
 
 @dataclass
@@ -128,7 +129,8 @@ class _Translation:
 
     def add_superoperator(self, L, name, source):
         if self.ens.M != 1:
-            raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
+            self.add_tensor_superoperator(L, name, source)
+            return
         op, found, jumps = decompose_liouvillian(L, name=name)
         self.add_rates(found, source)
         e = self.ens
@@ -136,6 +138,23 @@ class _Translation:
             self.jumps.append(cm * e.jm(0) + cp * e.jp(0) + cz * e.jz(0))
         if op is not None:
             self.add_hamiltonian(op, name)
+
+    def add_tensor_superoperator(self, L, name, source):
+        """A Liouvillian on the tensor product of the ensembles' bases."""
+        if len(L.dims[0][0]) != self.ens.M:
+            raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
+        H, rates, jumps = decompose_tensor_liouvillian(L, self.ens, name)
+        for process in LOCAL_PROCESSES:
+            if np.any(rates[process]) and process in self.keywords:
+                raise ValueError(
+                    f"the local rate {process!r} is given both by {source} "
+                    "and by the keyword argument; give it once")
+            self.rates[process] = np.array([
+                canonical(a + b)
+                for a, b in zip(self.rates[process], rates[process])])
+        self.jumps.extend(jumps)
+        if H.num_terms:
+            self.hamiltonian.append((H, None))
 
     def add_dicke(self, system):
         if self.ens.M != 1:

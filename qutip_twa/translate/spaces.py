@@ -53,8 +53,7 @@ def _ensembles_of(label, item, spin=False):
     dims = item.dims[0][0] if item.issuper else item.dims[0]
     if len(dims) > 1:
         return Ensembles([infer_num_emitters(d, f"{label} (subsystem {k})")
-                          for k, d in enumerate(dims)]), \
-            "one" if item.issuper else "ops"
+                          for k, d in enumerate(dims)]), "ops"
     if spin and not item.issuper:
         return Ensembles([dims[0] - 1]), "dicke"
     return Ensembles([infer_num_emitters(dims[0], label)]), \

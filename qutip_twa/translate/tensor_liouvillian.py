@@ -1,0 +1,246 @@
+"""Split a Liouvillian of several ensembles into H, jumps and local rates.
+
+QuTiP's PIQS tutorial on several ensembles writes its model as one
+superoperator on the tensor product of Dicke bases: ``super_tensor`` of
+each ensemble's ``Dicke(...).liouvillian()`` with identities, plus
+``qutip.liouvillian(H, c_ops)`` of operators coupling them.  As for one
+ensemble (liouvillian.py), the superoperator is fitted, by least squares on
+its action on random probe matrices, with
+
+- ``-i[O, .]`` for products O of single-ensemble monomials J+^p Jz^q J-^r
+  (total degree <= 4): the Hamiltonian;
+- each ensemble's six unit-rate PIQS dissipators, acting on its factor;
+- the terms A_a X A_b^+ - {A_b^+ A_a, X}/2 of the 3M collective operators
+  (J-_m, Jz_m, J+_m): the dissipator matrix K of any jumps linear in them.
+
+The collective rates of the PIQS dissipators join the diagonal of K; K is
+then returned as jumps (single operators where K is diagonal, its
+eigenvectors otherwise).
+"""
+
+import numpy as np
+import scipy.sparse as sp
+from qutip import piqs
+
+from ..canonical import canonical
+from ..engine.contract import LOCAL_PROCESSES
+from ..operators import EnsembleOperator
+from ..operators.dicke import (collective_matrices, monomial_exponents,
+                               monomial_matrices, num_dicke_states)
+from .collective import _products
+from .liouvillian import (PIQS_DIGITS, RATE_NAMES, RESIDUAL_TOL,
+                          _DEPENDENCE_TOL, _NUM_PROBES, _SEED,
+                          _SKETCH_COLUMNS, _independent, _local_generators,
+                          _superoperator_matrix)
+
+__all__ = ["decompose_tensor_liouvillian"]
+
+_COLLECTIVE_GENERATORS = RATE_NAMES[3:]   # emission, dephasing, pumping
+_LETTERS = "-z+"                          # order of (J-, Jz, J+)
+
+
+def _embed(op, m, dims):
+    """``op`` acting on factor m of the tensor product (identity elsewhere)."""
+    out = sp.identity(1, dtype=complex, format="csr")
+    for k, d in enumerate(dims):
+        out = sp.kron(out, op if k == m else sp.identity(d, format="csr"),
+                      format="csr")
+    return out
+
+
+def _on_factor(G, X, m, dims):
+    """A single-ensemble superoperator G (column-stacking, as qutip) applied
+    to factor m of the operator X on the tensor product."""
+    M, d = len(dims), dims[m]
+    T = X.reshape(dims + dims)
+    T = np.moveaxis(T, (M + m, m), (0, 1))       # (j_m, i_m, rest...)
+    shape = T.shape
+    out = G @ T.reshape(d * d, -1)                # vec index i_m + d j_m
+    return np.moveaxis(out.reshape(shape), (0, 1), (M + m, m)).reshape(
+        X.shape)
+
+
+def _dissipator_term(A, B, X):
+    """A X B^+ - {B^+ A, X}/2."""
+    bda = (B.conj().T @ A).tocsr()
+    return A @ (B.conj() @ X.T).T - 0.5 * (bda @ X + (bda.T @ X.T).T)
+
+
+def decompose_tensor_liouvillian(L, ens, name):
+    """H, local rates and collective jumps of a Liouvillian of ensembles.
+
+    Parameters
+    ----------
+    L : qutip.Qobj
+        Superoperator on the tensor product of the PIQS Dicke bases of
+        ``ens``.
+    ens : Ensembles
+    name : str
+        Argument name for messages.
+
+    Returns
+    -------
+    H : EnsembleOperator
+    rates : dict
+        ``LOCAL_PROCESSES`` -> array of M rates.
+    jumps : list of EnsembleOperator
+        Collective jumps, linear in the J-_m, Jz_m, J+_m.
+
+    Raises
+    ------
+    ValueError
+        If ``L`` is not of this form (relative residual above
+        ``RESIDUAL_TOL``), or has negative rates or a non-Hermitian part.
+    """
+    mat, d = _superoperator_matrix(L, name)
+    N = [int(n) for n in ens.N]
+    dims = [num_dicke_states(n) for n in N]
+    if list(L.dims[0][0]) != dims:
+        raise ValueError(f"{name} acts on {L.dims[0][0]}, expected the PIQS "
+                         f"Dicke bases {dims} of {ens!r}")
+    M = len(N)
+    exps = monomial_exponents(4)
+    degrees = [sum(e) for e in exps]
+    products = [c for c in _products(M, degrees, 4) if any(c)]
+    hams = []
+    for c in products:
+        op = sp.identity(1, dtype=complex, format="csr")
+        for m, i in enumerate(c):
+            op = sp.kron(op, monomial_matrices(N[m])[i], format="csr")
+        hams.append(op)
+    piqs_generators = [
+        (m, G) for m in range(M)
+        for G in _local_generators(N[m]) + _collective_generators(N[m])]
+    ops = [_embed(x, m, dims) for m in range(M)
+           for x in _collective_ops(N[m])]
+    pairs = [(a, b) for a in range(3 * M) for b in range(3 * M)]
+
+    def actions(X):
+        out = [-1j * (H @ X - (H.T @ X.T).T) for H in hams]
+        out += [_on_factor(G, X, m, dims) for m, G in piqs_generators]
+        out += [_dissipator_term(ops[a], ops[b], X) for a, b in pairs]
+        return out
+
+    rng = np.random.default_rng(_SEED)
+    k = min(d, _SKETCH_COLUMNS)
+    probes, blocks, rhs = [], [], []
+    for p in range(_NUM_PROBES + 1):
+        X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
+        LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
+        probes.append((X, LX))
+        if p == _NUM_PROBES:
+            break
+        V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
+        blocks.append(np.column_stack([(Y @ V).ravel()
+                                       for Y in actions(X)]))
+        rhs.append((LX @ V).ravel())
+    A, b = np.vstack(blocks), np.concatenate(rhs)
+    norms = np.linalg.norm(A, axis=0)
+    A = A / np.where(norms > 0, norms, 1.0)
+    keep = _independent(A, _DEPENDENCE_TOL)
+    sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
+    coef = np.zeros(A.shape[1], dtype=complex)
+    coef[keep] = sol / norms[keep]
+
+    err = ref = 0.0
+    for X, LX in probes:
+        fit = sum(c * Y for c, Y in zip(coef, actions(X)) if c != 0)
+        err += np.linalg.norm(LX - fit) ** 2
+        ref += np.linalg.norm(LX) ** 2
+    residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
+    if not residual < RESIDUAL_TOL:
+        raise ValueError(
+            f"{name} is a superoperator on {ens!r} but not a collective "
+            "Liouvillian: it must be -i[H, .] (H a polynomial of degree <= "
+            "4 in the collective operators) plus dissipators of jumps "
+            "linear in the J-_m, Jz_m, J+_m and each ensemble's PIQS "
+            "Lindbladian (super_tensor of Dicke(...).lindbladian() with "
+            f"identities); relative residual {residual:.2e} of the best fit "
+            f"exceeds {RESIDUAL_TOL:.0e}")
+    weight = np.abs(coef) * norms / max(np.linalg.norm(b), 1e-300)
+    noise = max(100 * residual, 1e-12)
+    coef = np.where(weight > noise, coef, 0)
+    nh, ng = len(hams), len(piqs_generators)
+    H = _hamiltonian(coef[:nh], products, ens, name, noise)
+    piqs_rates = coef[nh:nh + ng].reshape(M, 6)
+    if np.any(np.abs(piqs_rates.imag) > max(1e-8, noise) * np.abs(
+            piqs_rates).max(initial=1.0)) or np.any(piqs_rates.real < 0):
+        raise ValueError(f"{name} has a negative or complex PIQS rate; "
+                         "rates must be real and nonnegative")
+    local = {process: np.array([canonical(float(
+        piqs_rates[m, RATE_NAMES.index(process)].real), PIQS_DIGITS)
+        for m in range(M)]) for process in LOCAL_PROCESSES}
+    K = coef[nh + ng:].reshape(3 * M, 3 * M)
+    for m in range(M):  # the PIQS collective rates join K's diagonal
+        for j, key in enumerate(_COLLECTIVE_GENERATORS):
+            K[3 * m + j, 3 * m + j] += piqs_rates[m, RATE_NAMES.index(key)]
+    return H, local, _jumps(K, ens, name, noise)
+
+
+def _collective_generators(N):
+    """Unit-rate PIQS collective dissipators (emission, dephasing,
+    pumping), as CSR superoperators."""
+    return tuple(piqs.Dicke(N, **{rate: 1.0}).lindbladian().to("csr")
+                 .data.as_scipy().tocsr() for rate in _COLLECTIVE_GENERATORS)
+
+
+def _collective_ops(N):
+    """(J-, Jz, J+) of one ensemble, the order of ``_LETTERS``."""
+    jz, jp, jm = collective_matrices(N)
+    return jm, jz, jp
+
+
+def _hamiltonian(coef, products, ens, name, noise):
+    """The Hermitian ``EnsembleOperator`` of the fitted H coefficients."""
+    exps = monomial_exponents(4)
+    words = {}
+    for c, x in zip(products, coef):
+        if x == 0:
+            continue
+        word = "".join("+" * exps[i][0] + "z" * exps[i][1] + "-" * exps[i][2]
+                       for i in c)
+        idx = [m for m, i in enumerate(c) for _ in range(sum(exps[i]))]
+        rows, cs = words.setdefault(word, ([], []))
+        rows.append(idx)
+        cs.append(canonical(complex(x), PIQS_DIGITS))
+    H = EnsembleOperator(ens, {
+        w: (np.array(r, np.int64).reshape(len(cs), len(w)), np.array(cs))
+        for w, (r, cs) in words.items()})
+    anti = H - H.dag()
+    scale = max((np.abs(c).max() for _, c in H.terms.values()), default=0)
+    if any(np.any(np.abs(c) > max(1e-6, noise) * max(scale, 1.0))
+           for _, c in anti.terms.values()):
+        raise ValueError(f"{name} has a non-Hermitian Hamiltonian part; "
+                         "-i[H, .] needs a Hermitian H")
+    return 0.5 * (H + H.dag())
+
+
+def _jumps(K, ens, name, noise):
+    """Jumps of the dissipator matrix K over (J-_m, Jz_m, J+_m)."""
+    scale = np.abs(K).max(initial=0.0)
+    if scale == 0:
+        return []
+    tol = max(1e-8, noise) * scale
+    if np.abs(K - K.conj().T).max() > tol:
+        raise ValueError(f"{name} has a non-Hermitian dissipator matrix; it "
+                         "is not a Lindblad dissipator")
+    letter_ops = [getattr(ens, {"-": "jm", "z": "jz", "+": "jp"}[x])(m)
+                  for m in range(ens.M) for x in _LETTERS]
+    off = K - np.diag(np.diag(K))
+    if np.abs(off).max() <= tol:
+        return [canonical(float(np.sqrt(r.real)), PIQS_DIGITS) * op
+                for r, op in zip(np.diag(K), letter_ops) if r.real > tol]
+    values, vectors = np.linalg.eigh((K + K.conj().T) / 2)
+    if values.min() < -tol:
+        raise ValueError(f"{name} has a collective jump with a negative rate "
+                         f"{values.min():.6g}; rates must be nonnegative")
+    jumps = []
+    for value, v in zip(values, vectors.T):
+        if value > tol:
+            big = v[np.argmax(np.abs(v))]
+            v = v * abs(big) / big  # canonical phase: largest part real > 0
+            c = [canonical(complex(np.sqrt(value) * x), PIQS_DIGITS)
+                 for x in v]
+            jumps.append(sum((ci * op for ci, op in zip(c, letter_ops)
+                              if ci), 0.0 * ens.identity()))
+    return jumps
