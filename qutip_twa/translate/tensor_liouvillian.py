@@ -115,11 +115,30 @@ def decompose_tensor_liouvillian(L, ens, name):
            for x in _collective_ops(N[m])]
     pairs = [(a, b) for a in range(3 * M) for b in range(3 * M)]
 
-    def actions(X):
-        out = [-1j * (H @ X - (H.T @ X.T).T) for H in hams]
-        out += [_on_factor(G, X, m, dims) for m, G in piqs_generators]
-        out += [_dissipator_term(ops[a], ops[b], X) for a, b in pairs]
-        return out
+    nh, ng = len(hams), len(piqs_generators)
+
+    def action(i, X):
+        """Column i of the fit applied to X (a d x d matrix)."""
+        if i < nh:
+            return -1j * (hams[i] @ X - (hams[i].T @ X.T).T)
+        if i < nh + ng:
+            m, G = piqs_generators[i - nh]
+            return _on_factor(G, X, m, dims)
+        a, b = pairs[i - nh - ng]
+        return _dissipator_term(ops[a], ops[b], X)
+
+    def sketched(X, V):
+        """Every column applied to X, times V, without d x d products
+        where the operators allow (-i[O, X] V = -i(O (X V) - X (O V)))."""
+        XV = X @ V
+        cols = [-1j * (O @ XV - X @ (O @ V)) for O in hams]
+        cols += [_on_factor(G, X, m, dims) @ V for m, G in piqs_generators]
+        for a, b in pairs:
+            A, B = ops[a], ops[b]
+            bda = B.conj().T @ A
+            cols.append(A @ (X @ (B.conj().T @ V))
+                        - 0.5 * (bda @ XV + X @ (bda @ V)))
+        return [c.ravel() for c in cols]
 
     rng = np.random.default_rng(_SEED)
     k = min(d, _SKETCH_COLUMNS)
@@ -131,8 +150,7 @@ def decompose_tensor_liouvillian(L, ens, name):
         if p == _NUM_PROBES:
             break
         V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
-        blocks.append(np.column_stack([(Y @ V).ravel()
-                                       for Y in actions(X)]))
+        blocks.append(np.column_stack(sketched(X, V)))
         rhs.append((LX @ V).ravel())
     A, b = np.vstack(blocks), np.concatenate(rhs)
     norms = np.linalg.norm(A, axis=0)
@@ -142,9 +160,9 @@ def decompose_tensor_liouvillian(L, ens, name):
     coef = np.zeros(A.shape[1], dtype=complex)
     coef[keep] = sol / norms[keep]
 
-    err = ref = 0.0
+    err = ref = 0.0  # on the full action, only the fitted columns
     for X, LX in probes:
-        fit = sum(c * Y for c, Y in zip(coef, actions(X)) if c != 0)
+        fit = sum(coef[i] * action(i, X) for i in np.flatnonzero(coef))
         err += np.linalg.norm(LX - fit) ** 2
         ref += np.linalg.norm(LX) ** 2
     residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
@@ -160,7 +178,6 @@ def decompose_tensor_liouvillian(L, ens, name):
     weight = np.abs(coef) * norms / max(np.linalg.norm(b), 1e-300)
     noise = max(100 * residual, 1e-12)
     coef = np.where(weight > noise, coef, 0)
-    nh, ng = len(hams), len(piqs_generators)
     H = _hamiltonian(coef[:nh], products, ens, name, noise)
     piqs_rates = coef[nh:nh + ng].reshape(M, 6)
     if np.any(np.abs(piqs_rates.imag) > max(1e-8, noise) * np.abs(
