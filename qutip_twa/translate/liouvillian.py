@@ -44,11 +44,12 @@ _SEED = 12345
 PIQS_DIGITS = 6         # significant digits of recovered rates and H
 
 
-@lru_cache(maxsize=8)
-def _local_generators(N):
-    """CSR matrices of the local PIQS dissipators at unit rate."""
+@lru_cache(maxsize=16)
+def _piqs_generators(N, names=RATE_NAMES[:3]):
+    """CSR matrices of PIQS dissipators at unit rate (default: the local
+    ones)."""
     return tuple(piqs.Dicke(N, **{rate: 1.0}).lindbladian().to("csr")
-                 .data.as_scipy().tocsr() for rate in RATE_NAMES[:3])
+                 .data.as_scipy().tocsr() for rate in names)
 
 
 def _generator_actions(N, X):
@@ -66,17 +67,20 @@ def _generator_actions(N, X):
     """
     d = X.shape[0]
     x = X.ravel(order="F")  # qutip vectorisation: column stacking
-    out = [(G @ x).reshape(d, d, order="F") for G in _local_generators(N)]
+    out = [(G @ x).reshape(d, d, order="F") for G in _piqs_generators(N)]
     j = dicke_labels(N)[0]
     Xb = np.where(j[:, None] == j[None, :], X, 0)
     ops = _collective_ops(N)
     for a, b, Y in [(0, 0, Xb), (1, 1, Xb), (2, 2, Xb)] + [
             (a, b, X) for a, b in [(0, 0), (1, 1), (2, 2)] + _CROSS]:
-        A, B = ops[a], ops[b]
-        bda = (B.conj().T @ A).tocsr()
-        out.append(A @ (B.conj() @ Y.T).T  # A Y B^dagger
-                   - 0.5 * (bda @ Y + (bda.T @ Y.T).T))
+        out.append(_dissipator_term(ops[a], ops[b], Y))
     return out
+
+
+def _dissipator_term(A, B, X):
+    """A X B^+ - {B^+ A, X}/2 for sparse A, B and a dense X."""
+    bda = (B.conj().T @ A).tocsr()
+    return A @ (B.conj() @ X.T).T - 0.5 * (bda @ X + (bda.T @ X.T).T)
 
 
 def _collective_ops(N):
@@ -108,6 +112,50 @@ def _superoperator_matrix(L, name):
 def _commutator(M, X):
     """-i[M, X] for a sparse M and a dense X."""
     return -1j * (M @ X - (M.T @ X.T).T)
+
+
+def _sketched_fit(mat, d, columns):
+    """The fit's linear system from the action of ``mat`` on random probes.
+
+    ``columns(X, V)`` gives, for a probe X, every column's action Y on X
+    as the sketch (Y @ V).ravel().  Returns (A, b, norms, probes): the
+    design matrix with unit-norm columns, the right-hand side, the column
+    norms, and the probes (X, L X), the last of which only validates.
+    """
+    rng = np.random.default_rng(_SEED)
+    k = min(d, _SKETCH_COLUMNS)
+    probes, blocks, rhs = [], [], []
+    for p in range(_NUM_PROBES + 1):
+        X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
+        X = np.asfortranarray(X)  # so that vec(X) = X.ravel("F") is a view
+        LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
+        probes.append((X, LX))
+        if p == _NUM_PROBES:
+            break  # the last probe only validates the fit
+        V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
+        blocks.append(np.column_stack(columns(X, V)))
+        rhs.append((LX @ V).ravel())
+    A, b = np.vstack(blocks), np.concatenate(rhs)
+    norms = np.linalg.norm(A, axis=0)
+    return A / np.where(norms > 0, norms, 1.0), b, norms, probes
+
+
+def _solve(A, b, norms, keep):
+    """Least-squares coefficients of the columns ``keep`` (0 elsewhere)."""
+    sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
+    coef = np.zeros(A.shape[1], dtype=complex)
+    coef[keep] = sol / norms[keep]
+    return coef
+
+
+def _relative_residual(probes, fitted):
+    """(||L X - fitted(X)|| / ||L X|| over all probes, ||L X||^2): the fit
+    checked on the full, unsketched action."""
+    err = ref = 0.0
+    for X, LX in probes:
+        err += np.linalg.norm(LX - fitted(X)) ** 2
+        ref += np.linalg.norm(LX) ** 2
+    return (np.sqrt(err / ref) if ref > 0 else np.sqrt(err)), ref
 
 
 def _independent(A, tol):
@@ -185,29 +233,15 @@ def decompose_liouvillian(L, N=None, name="H"):
     N = inferred
     monos = monomial_matrices(N)[1:]  # the identity drops out of [H, .]
 
-    rng = np.random.default_rng(_SEED)
-    k = min(d, _SKETCH_COLUMNS)
-    probes, blocks, rhs = [], [], []
-    for p in range(_NUM_PROBES + 1):
-        X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
-        X = np.asfortranarray(X)  # so that vec(X) = X.ravel("F") is a view
-        LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
-        probes.append((X, LX))
-        if p == _NUM_PROBES:
-            break  # the last probe only validates the fit
-        # Each d x d output Y enters the fit as the sketch Y @ V.
-        V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
+    def columns(X, V):
         # -i[M, X] V = -i(M (X V) - X (M V)), batched over the monomials.
+        k = V.shape[1]
         XV, XMV = X @ V, X @ np.hstack([M @ V for M in monos])
         cols = [(-1j * (M @ XV - XMV[:, i * k:(i + 1) * k])).ravel()
                 for i, M in enumerate(monos)]
-        cols += [(GX @ V).ravel() for GX in _generator_actions(N, X)]
-        blocks.append(np.column_stack(cols))
-        rhs.append((LX @ V).ravel())
-    A, b = np.vstack(blocks), np.concatenate(rhs)
-    norms = np.linalg.norm(A, axis=0)
-    A = A / np.where(norms > 0, norms, 1.0)
+        return cols + [(GX @ V).ravel() for GX in _generator_actions(N, X)]
 
+    A, b, norms, probes = _sketched_fit(mat, d, columns)
     keep = _independent(A, _DEPENDENCE_TOL)
     nm = len(monos)
     if not set(range(nm, nm + len(RATE_NAMES))) <= set(keep):
@@ -216,25 +250,22 @@ def decompose_liouvillian(L, N=None, name="H"):
             "dissipators are linearly dependent here (for N=1 local and "
             "collective processes coincide), so the rates are ambiguous; "
             "pass the qutip.piqs.Dicke object instead of its Liouvillian")
-    sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
-    coef = np.zeros(A.shape[1], dtype=complex)
-    coef[keep] = sol / norms[keep]
+    coef = _solve(A, b, norms, keep)
     rate_c, h_c = coef[nm:nm + len(RATE_NAMES)], coef[:nm]
 
     def build_h(c):
         return sum((ci * M for ci, M in zip(c, monos) if ci != 0),
                    sp.csr_matrix((d, d), dtype=complex))
 
-    # Relative residual on the full (unsketched) action, validation included.
     H_fit = build_h(h_c)
-    err = ref = 0.0
-    for X, LX in probes:
+
+    def fitted(X):
         fit = _commutator(H_fit, X)
         for r, GX in zip(coef[nm:], _generator_actions(N, X)):
             fit += r * GX
-        err += np.linalg.norm(LX - fit) ** 2
-        ref += np.linalg.norm(LX) ** 2
-    residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
+        return fit
+
+    residual, ref = _relative_residual(probes, fitted)
     if not residual < RESIDUAL_TOL:
         raise ValueError(
             f"{name} is a superoperator but not a collective Liouvillian: "

@@ -20,23 +20,22 @@ eigenvectors otherwise).
 
 import numpy as np
 import scipy.sparse as sp
-from qutip import piqs
 
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator
-from ..operators.dicke import (collective_matrices, monomial_exponents,
-                               monomial_matrices, num_dicke_states)
+from ..operators.dicke import (monomial_exponents, monomial_matrices,
+                               num_dicke_states)
 from .collective import _products
 from .liouvillian import (PIQS_DIGITS, RATE_NAMES, RESIDUAL_TOL,
-                          _DEPENDENCE_TOL, _NUM_PROBES, _SEED,
-                          _SKETCH_COLUMNS, _independent, _local_generators,
-                          _superoperator_matrix)
+                          _DEPENDENCE_TOL, _collective_ops, _commutator,
+                          _dissipator_term, _independent,
+                          _piqs_generators, _relative_residual, _sketched_fit,
+                          _solve, _superoperator_matrix)
 
 __all__ = ["decompose_tensor_liouvillian"]
 
 _COLLECTIVE_GENERATORS = RATE_NAMES[3:]   # emission, dephasing, pumping
-_LETTERS = "-z+"                          # order of (J-, Jz, J+)
 
 
 def _embed(op, m, dims):
@@ -58,12 +57,6 @@ def _on_factor(G, X, m, dims):
     out = G @ T.reshape(d * d, -1)                # vec index i_m + d j_m
     return np.moveaxis(out.reshape(shape), (0, 1), (M + m, m)).reshape(
         X.shape)
-
-
-def _dissipator_term(A, B, X):
-    """A X B^+ - {B^+ A, X}/2."""
-    bda = (B.conj().T @ A).tocsr()
-    return A @ (B.conj() @ X.T).T - 0.5 * (bda @ X + (bda.T @ X.T).T)
 
 
 def decompose_tensor_liouvillian(L, ens, name):
@@ -108,9 +101,8 @@ def decompose_tensor_liouvillian(L, ens, name):
         for m, i in enumerate(c):
             op = sp.kron(op, monomial_matrices(N[m])[i], format="csr")
         hams.append(op)
-    piqs_generators = [
-        (m, G) for m in range(M)
-        for G in _local_generators(N[m]) + _collective_generators(N[m])]
+    piqs_generators = [(m, G) for m in range(M)
+                       for G in _piqs_generators(N[m], RATE_NAMES)]
     ops = [_embed(x, m, dims) for m in range(M)
            for x in _collective_ops(N[m])]
     pairs = [(a, b) for a in range(3 * M) for b in range(3 * M)]
@@ -120,7 +112,7 @@ def decompose_tensor_liouvillian(L, ens, name):
     def action(i, X):
         """Column i of the fit applied to X (a d x d matrix)."""
         if i < nh:
-            return -1j * (hams[i] @ X - (hams[i].T @ X.T).T)
+            return _commutator(hams[i], X)
         if i < nh + ng:
             m, G = piqs_generators[i - nh]
             return _on_factor(G, X, m, dims)
@@ -140,32 +132,10 @@ def decompose_tensor_liouvillian(L, ens, name):
                         - 0.5 * (bda @ XV + X @ (bda @ V)))
         return [c.ravel() for c in cols]
 
-    rng = np.random.default_rng(_SEED)
-    k = min(d, _SKETCH_COLUMNS)
-    probes, blocks, rhs = [], [], []
-    for p in range(_NUM_PROBES + 1):
-        X = rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d))
-        LX = (mat @ X.ravel(order="F")).reshape(d, d, order="F")
-        probes.append((X, LX))
-        if p == _NUM_PROBES:
-            break
-        V = rng.standard_normal((d, k)) + 1j * rng.standard_normal((d, k))
-        blocks.append(np.column_stack(sketched(X, V)))
-        rhs.append((LX @ V).ravel())
-    A, b = np.vstack(blocks), np.concatenate(rhs)
-    norms = np.linalg.norm(A, axis=0)
-    A = A / np.where(norms > 0, norms, 1.0)
-    keep = _independent(A, _DEPENDENCE_TOL)
-    sol, *_ = np.linalg.lstsq(A[:, keep], b, rcond=None)
-    coef = np.zeros(A.shape[1], dtype=complex)
-    coef[keep] = sol / norms[keep]
-
-    err = ref = 0.0  # on the full action, only the fitted columns
-    for X, LX in probes:
-        fit = sum(coef[i] * action(i, X) for i in np.flatnonzero(coef))
-        err += np.linalg.norm(LX - fit) ** 2
-        ref += np.linalg.norm(LX) ** 2
-    residual = np.sqrt(err / ref) if ref > 0 else np.sqrt(err)
+    A, b, norms, probes = _sketched_fit(mat, d, sketched)
+    coef = _solve(A, b, norms, _independent(A, _DEPENDENCE_TOL))
+    residual, _ = _relative_residual(probes, lambda X: sum(
+        coef[i] * action(i, X) for i in np.flatnonzero(coef)))
     if not residual < RESIDUAL_TOL:
         raise ValueError(
             f"{name} is a superoperator on {ens!r} but not a collective "
@@ -192,19 +162,6 @@ def decompose_tensor_liouvillian(L, ens, name):
         for j, key in enumerate(_COLLECTIVE_GENERATORS):
             K[3 * m + j, 3 * m + j] += piqs_rates[m, RATE_NAMES.index(key)]
     return H, local, _jumps(K, ens, name, noise)
-
-
-def _collective_generators(N):
-    """Unit-rate PIQS collective dissipators (emission, dephasing,
-    pumping), as CSR superoperators."""
-    return tuple(piqs.Dicke(N, **{rate: 1.0}).lindbladian().to("csr")
-                 .data.as_scipy().tocsr() for rate in _COLLECTIVE_GENERATORS)
-
-
-def _collective_ops(N):
-    """(J-, Jz, J+) of one ensemble, the order of ``_LETTERS``."""
-    jz, jp, jm = collective_matrices(N)
-    return jm, jz, jp
 
 
 def _hamiltonian(coef, products, ens, name, noise):
@@ -241,8 +198,8 @@ def _jumps(K, ens, name, noise):
     if np.abs(K - K.conj().T).max() > tol:
         raise ValueError(f"{name} has a non-Hermitian dissipator matrix; it "
                          "is not a Lindblad dissipator")
-    letter_ops = [getattr(ens, {"-": "jm", "z": "jz", "+": "jp"}[x])(m)
-                  for m in range(ens.M) for x in _LETTERS]
+    letter_ops = [op(m) for m in range(ens.M)
+                  for op in (ens.jm, ens.jz, ens.jp)]  # _collective_ops
     off = K - np.diag(np.diag(K))
     if np.abs(off).max() <= tol:
         return [canonical(float(np.sqrt(r.real)), PIQS_DIGITS) * op
