@@ -81,7 +81,7 @@ def test_lindbladians_add_up_as_in_mesolve(ntraj):
                    e_ops=e_ops, ntraj=ntraj, seeds=1)
     assert_close_to_exact(twa.expect[0] / n ** 2,
                           twa.stderr_expect[0] / n ** 2,
-                          exact.expect[0] / n ** 2, 0.012, "doubled laser")
+                          exact.expect[0] / n ** 2, 0.009, "doubled laser")
     with pytest.raises(ValueError, match="given both by the Dicke object H "
                        "and by the keyword"):
         twasolve(half, piqs.excited(n), tlist, [half.lindbladian()],
