@@ -164,6 +164,21 @@ def _local_channel(q, j, a, b, ac, bc, k, dt, dW):
 
 
 @nb.njit(inline="always", cache=True)
+def _closed_drift(q, a, b, k2dt):
+    """Increments (da, db) of the j = +1 channel of process q beyond its
+    closing point (J > N/2): the drift of docs/theory.md Section 5.1,
+    -1/2 (dC/dz)* C + 1/2 (dC/dz*) C*, which is linear in
+    k2 = rate (N/2 - J) / (2 s)^2, continued to k2 < 0, times dt; the
+    noise, whose variance would be negative, is dropped (Section 5.4)."""
+    if q == EMISSION:       # C = k conj(b)^2
+        return 0j, k2dt * (b.real * b.real + b.imag * b.imag) * b
+    if q == PUMPING:        # C = k conj(a)^2
+        return k2dt * (a.real * a.real + a.imag * a.imag) * a, 0j
+    return (0.5 * k2dt * (b.real * b.real + b.imag * b.imag) * a,  # conj(ab)
+            0.5 * k2dt * (a.real * a.real + a.imag * a.imag) * b)
+
+
+@nb.njit(inline="always", cache=True)
 def _rotation(theta):
     """exp(-i theta) for real theta, without the real exponential."""
     return complex(np.cos(theta), -np.sin(theta))
@@ -244,6 +259,10 @@ def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
                     Da[m] += da
                     Db[m] += db
                     theta[m] += 0.5 * dk * (P * dW[w]).real
+                elif j == 2 and up < 0.0:
+                    da, db = _closed_drift(q, am, bm, rate * up * h * h * dt)
+                    Da[m] += da
+                    Db[m] += db
                 w += 1
     return rate_h + rate_c + rate_l
 
@@ -295,9 +314,10 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
     rate = _increment(pa, pb, tg + 1, dt, dW, model, var, grad, D2a, D2b,
                       th2, kappa)
     for m in range(M):
+        back = np.conj(_rotation(th1[m]))
         rot = _rotation(0.5 * (th1[m] + th2[m]))
-        ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m])) * rot
-        bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m])) * rot
+        ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m] * back)) * rot
+        bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m] * back)) * rot
     return rate
 
 
