@@ -9,7 +9,8 @@ variables) or as a semiseparable exchange (two running sums, O(M r)).
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
 Heun stages; local channels' common-phase part is applied as the exact
-rotation of docs/theory.md Section 5.
+rotation of docs/theory.md Section 5.2, with the corrector of Section 5.3;
+local rates and the closed j = +1 channels follow Section 5.4.
 """
 
 import numba as nb
@@ -236,9 +237,9 @@ def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
         am, bm = a[m], b[m]
         ac, bc = np.conj(am), np.conj(bm)
         s = var[4 * m + 3]
-        J = s - 0.5
+        J_rates = s - 1.0   # J - 1/2: cancels the noise-induced shift
         N = n_emitters[m]
-        up = N / 2 - J
+        up = N / 2 - J_rates
         dup = -1.0 if up > 0.0 else 0.0
         h, corr = (0.5 / s, 1.0 / s) if s > 0.5 else (1.0, 0.0)
         for q in range(3):
@@ -250,7 +251,8 @@ def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
                 if j == 0:
                     k, dk = _amplitude(rate, base, 0.0, h, corr)
                 elif j == 1:
-                    k, dk = _amplitude(rate, N / 2 + J + 1.0, 1.0, h, corr)
+                    k, dk = _amplitude(rate, N / 2 + J_rates + 1.0, 1.0, h,
+                                       corr)
                 else:
                     k, dk = _amplitude(rate, up, dup, h, corr)
                 if k != 0.0:

@@ -1,0 +1,55 @@
+"""Long runs stay physical (docs/theory.md Sections 5.3-5.4).
+
+Local processes alone, from fully polarised states, to hundreds of
+lifetimes.  Exact: local dephasing leaves the excited state unchanged;
+local emission (pumping) ends in the ground (excited) state, |<Jz>| = N/2.
+Before the fixes of Sections 5.3-5.4, <Jz>/(N/2) reached -2.9 (emission,
+N = 10), 2.9 (pumping) and 2 (dephasing, N = 20) by t = 400.
+"""
+
+import numpy as np
+import pytest
+
+from qutip_twa import Ensembles, twasolve
+
+from conftest import SAFETY
+
+T_END = 400.0
+# |<Jz>| of a polarised stationary state overshoots N/2 by about 0.1 (Section 5.4)
+JZ_MARGIN = 0.2
+# largest J - N/2 of any trajectory (Section 5.4: the vacuum tail, 6.4 at 10^6 trajectories)
+J_MARGIN = 8.0
+
+CASES = [("emission", 10, "excited", -1), ("emission", 100, "excited", -1),
+         ("pumping", 10, "excited", 1), ("pumping", 100, "excited", 1),
+         ("dephasing", 20, "excited", 1), ("emission", 20, "ground", -1)]
+
+
+@pytest.mark.parametrize("process, N, start, sign", CASES)
+def test_polarised_states_stay_physical_for_400_lifetimes(process, N, start,
+                                                          sign):
+    ens = Ensembles([N])
+    rho0 = ens.excited() if start == "excited" else ens.ground()
+    tlist = np.array([0.0, 5, 20, 50, 100, 200, 400])
+    result = twasolve(0 * ens.jz(0), rho0, tlist, e_ops=[ens.jz(0)],
+                      ntraj=512, seeds=N, options={"store_states": True},
+                      **{process: 1.0})
+    jz, se = result.expect[0].real, result.stderr_expect[0]
+    assert np.all(np.abs(jz) <= N / 2 + JZ_MARGIN + SAFETY * se), jz
+    late = tlist >= 20
+    assert np.all(np.abs(sign * jz[late] - N / 2)
+                  <= JZ_MARGIN + SAFETY * se[late]), jz
+    worst = max(np.max(state.J) for state in result.states)
+    assert worst <= N / 2 + J_MARGIN, worst
+
+
+def test_local_dephasing_keeps_the_excited_state():
+    """An exact invariant of the Stratonovich equations: the j = 0 channel
+    only turns phases, so <Jz> stays N/2 (Section 5.3)."""
+    N = 20
+    ens = Ensembles([N])
+    tlist = np.linspace(0, 100, 11)
+    result = twasolve(0 * ens.jz(0), ens.excited(), tlist, e_ops=[ens.jz(0)],
+                      ntraj=512, seeds=3, dephasing=1.0)
+    err = np.abs(result.expect[0].real - N / 2)
+    assert np.all(err <= 0.02 + SAFETY * result.stderr_expect[0]), err
