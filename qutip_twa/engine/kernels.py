@@ -169,7 +169,7 @@ def _closed_drift(q, a, b, k2dt):
     """Increments (da, db) of the j = +1 channel of process q beyond its
     closing point (J > N/2): the drift of docs/theory.md Section 5.1,
     -1/2 (dC/dz)* C + 1/2 (dC/dz*) C*, which is linear in
-    k2 = rate (N/2 - J) / (2 s)^2, continued to k2 < 0, times dt; the
+    k2 = rate (N/2 - J_rates) / (2 s)^2, continued to k2 < 0, times dt; the
     noise, whose variance would be negative, is dropped (Section 5.4)."""
     if q == EMISSION:       # C = k conj(b)^2
         return 0j, k2dt * (b.real * b.real + b.imag * b.imag) * b
