@@ -25,13 +25,18 @@ _CHUNK = 16
 
 
 @nb.njit(inline="always", cache=True)
+def _abs2(z):
+    """|z|^2 without the square root of abs."""
+    return z.real * z.real + z.imag * z.imag
+
+
+@nb.njit(inline="always", cache=True)
 def _hamiltonian_gradient(a, b, model, tg, var, grad):
     """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
     M = a.shape[0]
     for m in range(M):
         sp = np.conj(a[m]) * b[m]
-        na = a[m].real ** 2 + a[m].imag ** 2
-        nb_ = b[m].real ** 2 + b[m].imag ** 2
+        na, nb_ = _abs2(a[m]), _abs2(b[m])
         var[4 * m] = sp.real
         var[4 * m + 1] = sp.imag
         var[4 * m + 2] = 0.5 * (na - nb_)
@@ -172,11 +177,10 @@ def _closed_drift(q, a, b, k2dt):
     k2 = rate (N/2 - J_rates) / (2 s)^2, continued to k2 < 0, times dt; the
     noise, whose variance would be negative, is dropped (Section 5.4)."""
     if q == EMISSION:       # C = k conj(b)^2
-        return 0j, k2dt * (b.real * b.real + b.imag * b.imag) * b
+        return 0j, k2dt * _abs2(b) * b
     if q == PUMPING:        # C = k conj(a)^2
-        return k2dt * (a.real * a.real + a.imag * a.imag) * a, 0j
-    return (0.5 * k2dt * (b.real * b.real + b.imag * b.imag) * a,  # conj(ab)
-            0.5 * k2dt * (a.real * a.real + a.imag * a.imag) * b)
+        return k2dt * _abs2(a) * a, 0j
+    return 0.5 * k2dt * _abs2(b) * a, 0.5 * k2dt * _abs2(a) * b  # conj(ab)
 
 
 @nb.njit(inline="always", cache=True)
