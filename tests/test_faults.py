@@ -92,3 +92,21 @@ def test_keyboard_interrupt_returns_finished_batches(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         twasolve(SYSTEM, piqs.excited(N), np.linspace(0, 0.2, 3), ntraj=512,
                  options={"batch_size": 256})
+
+
+@pytest.mark.parametrize("dt, outside", [(0.1, True), (0.05, True),
+                                         (0.02, False), (None, False)])
+def test_coarse_steps_that_leave_the_sphere_on_average_warn(dt, outside):
+    """Dicke(20, collective_emission=1) with dt = 0.1 gives <Jz> = -12.6 at
+    t = 0.6 (exact -9.98) without any trajectory past the fault bound; the
+    mean of J - N/2 (exactly <= 0; healthy TWA runs <= 0.17) catches it."""
+    n = 20
+    system = piqs.Dicke(n, collective_emission=1.0)
+    opts = {"adaptive": False, "dt": dt} if dt else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = twasolve(system, piqs.excited(n), np.linspace(0, 0.6, 7),
+                       ntraj=1000, seeds=1, options=opts)
+    flagged = any("physical region J <= N/2" in str(w.message)
+                  for w in caught if w.category is TwaFaultWarning)
+    assert flagged == outside, res.stats["mean_J_excess"]

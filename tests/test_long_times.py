@@ -25,6 +25,7 @@ CASES = [("emission", 10, "excited", -1), ("emission", 100, "excited", -1),
          ("dephasing", 20, "excited", 1), ("emission", 20, "ground", -1)]
 
 
+@pytest.mark.filterwarnings("error::qutip_twa.TwaFaultWarning")
 @pytest.mark.parametrize("process, N, start, sign", CASES)
 def test_polarised_states_stay_physical_for_400_lifetimes(process, N, start,
                                                           sign):

@@ -66,7 +66,9 @@ class TwaResult(MultiTrajResult):
     stats : dict
         Solver stats. For every diagnostic ``name`` given to
         :meth:`add_block`, ``stats["fraction_" + name]`` is the array (one
-        value per time) of the fraction of trajectories with that property.
+        value per time) of the fraction of trajectories with that property,
+        or, for a value with its squares, ``stats["mean_" + name]`` and
+        ``stats["stderr_" + name]`` its mean and standard error.
     trajectories : list
         Always empty: no per-trajectory result objects exist.
 
@@ -182,9 +184,12 @@ class TwaResult(MultiTrajResult):
         runs : array_like, complex, shape (n_eops, count, n_times), optional
             Per-trajectory values; required (and only kept) when the option
             ``keep_runs_results`` is set.
-        diagnostics : dict of str to int array of shape (n_times,), optional
-            Number of the block's trajectories with some property at each
-            time; accumulated into ``stats["fraction_" + name]``.
+        diagnostics : dict of str to array of shape (n_times,), optional
+            Sums over the block's trajectories at each time: a count of
+            trajectories with some property, accumulated into
+            ``stats["fraction_" + name]``, or a value together with its
+            squares under ``name + "_sq"``, accumulated into
+            ``stats["mean_" + name]`` and ``stats["stderr_" + name]``.
         final_state : dict of arrays or array, optional
             Final phase-space samples of the block (trajectory axis first);
             kept when the option ``store_final_state`` is set.
@@ -225,7 +230,7 @@ class TwaResult(MultiTrajResult):
             prev = self._diag_counts.get(name)
             self._diag_counts[name] = counts.copy() if prev is None \
                 else prev + counts
-        self._update_fractions()
+        self._update_diagnostics()
         self._cache = None
 
     def add_seeds(self, seeds):
@@ -236,11 +241,25 @@ class TwaResult(MultiTrajResult):
         """Not supported: TWA results are filled with :meth:`add_block`."""
         raise NotImplementedError("TwaResult is filled with add_block")
 
-    def _update_fractions(self):
+    def _update_diagnostics(self):
+        """Diagnostic sums -> stats: ``fraction_<name>`` for a count,
+        ``mean_<name>`` and ``stderr_<name>`` for a value whose squares
+        come as ``<name>_sq``."""
         n = self.num_trajectories
-        for name, counts in self._diag_counts.items():
-            self.stats[f"fraction_{name}"] = (
-                counts / n if n else np.full(len(self.times), np.nan))
+        nan = np.full(len(self.times), np.nan)
+        sums = self._diag_counts
+        for name, total in sums.items():
+            if name.endswith("_sq"):
+                continue
+            mean = total / n if n else nan
+            if name + "_sq" not in sums:
+                self.stats[f"fraction_{name}"] = mean
+                continue
+            self.stats[f"mean_{name}"] = mean
+            var = np.maximum(sums[name + "_sq"] / n - mean ** 2, 0) if n \
+                else nan
+            self.stats[f"stderr_{name}"] = np.sqrt(var / (n - 1)) \
+                if n > 1 else np.full(len(self.times), np.inf)
 
     @property
     def diagnostic_counts(self):
@@ -447,7 +466,7 @@ class TwaResult(MultiTrajResult):
                 prev = new._diag_counts.get(name)
                 new._diag_counts[name] = counts.copy() if prev is None \
                     else prev + counts
-        new._update_fractions()
+        new._update_diagnostics()
         return new
 
     def __add__(self, other):

@@ -91,6 +91,7 @@ class BatchJob:
         nt = len(self.tlist)
         values = np.empty((len(self.e_ops), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
+        excess = np.zeros((count, nt))
         faulty = np.zeros(count, dtype=bool)
         faulty_at = np.zeros((count, nt), dtype=bool)
         rate = np.full(count, -1.0)
@@ -115,6 +116,7 @@ class BatchJob:
                     f"{self.stepping.hint}, or set "
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
+            excess[:, i] = np.sum(J - 0.5 * self.model.n_emitters, axis=1)
             if history is not None:
                 history[0, :, i], history[1, :, i] = a, b
             sample = PhaseSpaceSample(a, b)
@@ -131,17 +133,19 @@ class BatchJob:
                 ran=len(faulty[part]), faults=faulty_at[part].sum(axis=0),
                 excluded=int(faulty[part].sum()),
                 steps=int(steps[part].sum()),
-                sums=self._sums(values, below, a, b, history, rows)
+                sums=self._sums(values, below, excess, a, b, history, rows)
                 if len(rows) else None))
         return out
 
-    def _sums(self, values, below, a, b, history, rows):
+    def _sums(self, values, below, excess, a, b, history, rows):
         """``TwaResult.add_block`` arguments of the trajectories ``rows``."""
-        blk = values[:, rows, :]
+        blk, ex = values[:, rows, :], excess[rows]
         return dict(
             sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
             count=len(rows), runs=blk if self.keep_runs else None,
-            diagnostics={"J_below_1": below[rows].sum(axis=0)},
+            diagnostics={"J_below_1": below[rows].sum(axis=0),
+                         "J_excess": ex.sum(axis=0),
+                         "J_excess_sq": (ex ** 2).sum(axis=0)},
             final_state=({"a": a[rows], "b": b[rows]}
                          if self.store_final_state else None),
             states=(None if history is None else
