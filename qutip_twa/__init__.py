@@ -7,9 +7,11 @@ from .comparison import Comparison, compare, plot_comparison
 from .diagnostics import TwaFaultWarning, TwaValidityWarning
 from .operators import EnsembleOperator, Ensembles, ProductState
 from .results import PhaseSpaceSample, TwaResult
-from .solver import TwaSolver, twasolve
+from .solver import TwaSolver, steadystate_expect, twasolve
+from .steady import SteadyStateResult
 
-__all__ = ["twasolve", "TwaSolver", "TwaResult", "PhaseSpaceSample",
+__all__ = ["twasolve", "TwaSolver", "steadystate_expect",
+           "SteadyStateResult", "TwaResult", "PhaseSpaceSample",
            "Ensembles", "EnsembleOperator", "ProductState", "models",
            "compare", "plot_comparison", "Comparison", "TwaFaultWarning",
            "TwaValidityWarning", "__version__"]

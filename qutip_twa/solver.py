@@ -22,10 +22,11 @@ from .engine.rng import root_key
 from .options import DEFAULT_OPTIONS, check_options, ignored_options
 from .results import ExpectOps, TwaResult
 from .run import BatchJob, Runner
+from .steady import steady
 from .translate import (find_ensembles, translate_e_ops, translate_state,
                         translate_system)
 
-__all__ = ["TwaSolver", "twasolve", "DEFAULT_OPTIONS"]
+__all__ = ["TwaSolver", "twasolve", "steadystate_expect", "DEFAULT_OPTIONS"]
 
 _SHARED_DOC = """
     H : :class:`qutip.piqs.Dicke`, :obj:`.Qobj`, :obj:`.QobjEvo`, \
@@ -203,15 +204,22 @@ class TwaSolver:
             New arguments of the time-dependent coefficients of H for this
             run (as ``MESolver.run``).{run}{returns}
         """
+        return self._run(self._options, state0, tlist, ntraj, args=args,
+                         e_ops=e_ops, seeds=seeds, target_tol=target_tol,
+                         timeout=timeout)
+
+    def _run(self, opts, state0, tlist, ntraj, *, args=None, e_ops=None,
+             seeds=None, target_tol=None, timeout=None):
+        """``run`` with the options ``opts`` instead of ``self.options``."""
         tlist, ntraj = check_tlist(tlist), check_ntraj(ntraj)
         init, expect = self._translate(state0, e_ops)
         model = self.model.with_args(args)
         model.check_hermitian(tlist)
-        opts = self._options
         stepping = Stepping.plan(model, tlist, adaptive=opts["adaptive"],
                                  dt=opts["dt"],
                                  steps_per_rate=opts["steps_per_rate"])
-        result, key = self._new_result(e_ops, expect, tlist, stepping, seeds)
+        result, key = self._new_result(opts, e_ops, expect, tlist, stepping,
+                                       seeds)
         result.add_end_condition(ntraj, target_tol, timeout)
         job = BatchJob(
             key=key, model=model.engine_model(stepping.grid),
@@ -224,6 +232,60 @@ class TwaSolver:
         Runner(job, opts).run(result, ntraj)
         return result
 
+    def steady(self, state0=None, ntraj=1000, *, e_ops, args=None,
+               seeds=None, t_relax=None, max_time=None):
+        """Stationary expectation values, with standard errors.
+
+        Runs over [0, T] with T = 2 t_relax, 4 t_relax, ... until the
+        trajectory averages over the late half [T/2, T] are stationary
+        (no eighth of it differs from the whole by more than 4.5 standard
+        errors), then averages each trajectory over that half: one
+        independent sample per trajectory, so the standard error holds
+        whatever the correlation time (docs/theory.md Section 12).  Seeded
+        runs are reproducible.
+
+        Parameters
+        ----------
+        state0 : :obj:`.Qobj` or :class:`ProductState`, optional
+            Initial state (see :meth:`run`); default: every emitter
+            excited.  Where the steady state is unique it does not matter.
+        ntraj : int
+            Number of trajectories.
+        e_ops : list or dict
+            Observables, as for :meth:`run` (at least one).
+        args : dict, optional
+            Arguments of time-dependent coefficients.
+        seeds : int or sequence, optional
+            As for :meth:`run`.
+        t_relax : float, optional
+            First guess of the relaxation time; default 10 / the slowest
+            dissipative rate (a local rate, or a collective channel's rate
+            times N).
+        max_time : float, optional
+            Longest run; default 2**6 times the first, 2 t_relax.
+
+        Returns
+        -------
+        :class:`SteadyStateResult`
+            ``expect``/``e_data`` and ``stderr_expect``/``stderr_e_data``;
+            ``stats["t_relax"]``, the start of the averaging window, and
+            ``dynamics``, the last run.
+
+        Raises
+        ------
+        RuntimeError
+            No stationary window by ``max_time``; the message gives the
+            period where the averages oscillate (a limit cycle).
+        ValueError
+            No e_ops, or no dissipation and no ``t_relax``.
+        """
+        if e_ops is None or not len(e_ops):
+            raise ValueError("e_ops: steady needs at least one observable")
+        if state0 is None:
+            state0 = self.ensembles.excited()
+        return steady(self, state0, ntraj, e_ops=e_ops, seeds=seeds,
+                      args=args, t_relax=t_relax, max_time=max_time)
+
     def _translate(self, state0, e_ops):
         """(SamplingTables, ExpectOps) of a run's state and e_ops."""
         ens, spin = find_ensembles(None, None, e_ops, state0,
@@ -232,9 +294,8 @@ class TwaSolver:
         return (SamplingTables(*init.sampling_tables()),
                 ExpectOps(translate_e_ops(e_ops, ens, spin)))
 
-    def _new_result(self, e_ops, expect, tlist, stepping, seeds):
+    def _new_result(self, opts, e_ops, expect, tlist, stepping, seeds):
         """An empty ``TwaResult`` with the run's stats, and the root key."""
-        opts = self._options
         store_states = opts["store_states"]
         if store_states is None:  # as mesolve: states when there are no e_ops
             store_states = not len(expect)
@@ -309,3 +370,29 @@ def _with_times(H, tlist):
     return [[part[0], qutip.coefficient(part[1], tlist=tlist)]
             if isinstance(part, (list, tuple)) and len(part) == 2
             and isinstance(part[1], np.ndarray) else part for part in H]
+
+
+def steadystate_expect(H, c_ops=None, e_ops=None, *, rho0=None, args=None,
+                       options=None, ntraj=1000, seeds=None, t_relax=None,
+                       max_time=None, emission=0.0, dephasing=0.0,
+                       pumping=0.0, N=None):
+    """Stationary expectation values by the TWA: ``TwaSolver.steady``.
+
+    Takes the system as :func:`twasolve` does (a ``Dicke`` object, a
+    Liouvillian, Hamiltonian and ``c_ops``, ``Ensembles`` operators), where
+    ``qutip.steadystate`` would take its Liouvillian; ``rho0`` (default: all
+    emitters excited), ``t_relax`` and ``max_time`` are those of
+    :meth:`TwaSolver.steady`.
+
+    Returns
+    -------
+    :class:`SteadyStateResult`
+    """
+    options = check_options(options)
+    ntraj = check_ntraj(ntraj)
+    ens, spin = find_ensembles(H, c_ops, e_ops, rho0, N)
+    solver = TwaSolver(H, c_ops, options=options, emission=emission,
+                       dephasing=dephasing, pumping=pumping, args=args,
+                       N=int(ens.N[0]) if spin else ens)
+    return solver.steady(rho0, ntraj, e_ops=e_ops, args=args, seeds=seeds,
+                         t_relax=t_relax, max_time=max_time)
