@@ -14,7 +14,8 @@ import numba
 import numpy as np
 
 from ..assembly import Stepping
-from ..diagnostics import J_MARGIN, J_MARGIN_FRACTION
+from ..diagnostics import (J_MARGIN, J_MARGIN_FRACTION, dark_edges,
+                           edge_occupation)
 from ..engine import EngineModel, SamplingTables, kernels
 from ..engine.rng import seed_streams
 from ..operators.symbols import phase_variables
@@ -92,6 +93,8 @@ class BatchJob:
         values = np.empty((len(self.e_ops), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
         excess = np.zeros((count, nt))
+        edges = dark_edges(self.model)
+        edge = np.zeros((count, nt)) if edges.any() else None
         faulty = np.zeros(count, dtype=bool)
         faulty_at = np.zeros((count, nt), dtype=bool)
         rate = np.full(count, -1.0)
@@ -117,6 +120,9 @@ class BatchJob:
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
             excess[:, i] = np.sum(J - 0.5 * self.model.n_emitters, axis=1)
+            if edge is not None:
+                with np.errstate(all="ignore"):
+                    edge[:, i] = edge_occupation(variables, edges)
             if history is not None:
                 history[0, :, i], history[1, :, i] = a, b
             sample = PhaseSpaceSample(a, b)
@@ -133,19 +139,23 @@ class BatchJob:
                 ran=len(faulty[part]), faults=faulty_at[part].sum(axis=0),
                 excluded=int(faulty[part].sum()),
                 steps=int(steps[part].sum()),
-                sums=self._sums(values, below, excess, a, b, history, rows)
+                sums=self._sums(values, below, excess, edge, a, b, history,
+                                rows)
                 if len(rows) else None))
         return out
 
-    def _sums(self, values, below, excess, a, b, history, rows):
+    def _sums(self, values, below, excess, edge, a, b, history, rows):
         """``TwaResult.add_block`` arguments of the trajectories ``rows``."""
-        blk, ex = values[:, rows, :], excess[rows]
+        blk = values[:, rows, :]
+        diagnostics = {"J_below_1": below[rows].sum(axis=0)}
+        for name, value in (("J_excess", excess), ("edge_occupation", edge)):
+            if value is not None:
+                diagnostics[name] = value[rows].sum(axis=0)
+                diagnostics[name + "_sq"] = (value[rows] ** 2).sum(axis=0)
         return dict(
             sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
             count=len(rows), runs=blk if self.keep_runs else None,
-            diagnostics={"J_below_1": below[rows].sum(axis=0),
-                         "J_excess": ex.sum(axis=0),
-                         "J_excess_sq": (ex ** 2).sum(axis=0)},
+            diagnostics=diagnostics,
             final_state=({"a": a[rows], "b": b[rows]}
                          if self.store_final_state else None),
             states=(None if history is None else

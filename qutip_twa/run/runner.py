@@ -21,7 +21,7 @@ import qutip
 from qutip.solver.parallel import loky_pmap, mpi_pmap
 from qutip.ui.progressbar import progress_bars
 
-from ..diagnostics import warn_if_unreliable
+from ..diagnostics import edge_return_time, warn_if_unreliable
 from .batches import BLOCK
 
 __all__ = ["PROCESS_MAPS", "BATCHES_PER_RUN", "Runner"]
@@ -93,6 +93,8 @@ class Runner:
         result.stats["steps"] = self.total_steps / max(self.done, 1)
         result.stats["faulty_trajectories"] = self.faults.copy()
         result.stats["excluded_trajectories"] = self.excluded
+        if "mean_edge_occupation" in result.stats:
+            result.stats["edge_return_time"] = edge_return_time(self.job.model)
         warn_if_unreliable(result, self.excluded, self.done,
                            self.job.stepping.hint)
 
