@@ -8,21 +8,22 @@ __all__ = ["check_tlist", "check_rate", "check_rates", "per_ensemble",
            "check_ntraj", "check_seconds"]
 
 
-def check_tlist(tlist):
-    """``tlist`` as a float array: 1d, non-empty, finite, increasing."""
+def check_tlist(tlist, name="tlist"):
+    """``tlist`` (called ``name`` in errors) as a float array: 1d,
+    non-empty, finite, increasing."""
     try:
         t = np.asarray(tlist)
     except ValueError as err:
-        raise ValueError(f"tlist must be a 1d array of output times: {err}")
+        raise ValueError(f"{name} must be a 1d array of output times: {err}")
     if t.dtype.kind not in "biuf":
-        raise TypeError(f"tlist must hold real numbers, got dtype {t.dtype}")
+        raise TypeError(f"{name} must hold real numbers, got dtype {t.dtype}")
     t = t.astype(float)
     if t.ndim != 1 or len(t) < 1:
-        raise ValueError("tlist must be a 1d array of output times")
+        raise ValueError(f"{name} must be a 1d array of output times")
     if not np.all(np.isfinite(t)):
-        raise ValueError("tlist must be finite (no NaN or inf)")
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
     if np.any(np.diff(t) <= 0):
-        raise ValueError("tlist must be strictly increasing")
+        raise ValueError(f"{name} must be strictly increasing")
     return t
 
 

@@ -90,6 +90,16 @@ class Stepping:
             steps += n
 
 
+    def advance_tied(self, a, b, rng, tlist, i, rate, steps, model, group):
+        """``advance`` with the rows in groups of ``group`` taking the same
+        steps (fixed steps always do)."""
+        if not self.adaptive:
+            return self.advance(a, b, rng, tlist, i, rate, steps, model)
+        kernels.propagate_tied(a, b, rng, tlist[i] - tlist[i - 1],
+                               self.dt_max, self.steps_per_rate, rate, steps,
+                               model, group)
+
+
 def step_grid(tlist, dt_max):
     """Sub-steps between output times: (grid, steps per interval)."""
     steps = np.maximum(np.ceil(np.diff(tlist) / dt_max - 1e-9), 1).astype(int)

@@ -19,7 +19,8 @@ import numpy as np
 from .contract import DEPHASING, EMISSION, PUMPING
 from .rng import normal_pair, uniform
 
-__all__ = ["propagate", "propagate_adaptive", "sample_initial"]
+__all__ = ["propagate", "propagate_adaptive", "propagate_tied",
+           "sample_initial"]
 
 _CHUNK = 16
 
@@ -386,6 +387,42 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
                 rate[i] = _heun_step(a[i], b[i], rng[i], dt, 0, work, model)
                 steps[i] += 1
                 t += dt
+
+
+@nb.njit(parallel=True, cache=True)
+def propagate_tied(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
+                   model, group):
+    """``propagate_adaptive`` for groups of ``group`` consecutive rows that
+    take the same steps, set by the fastest row's rate (kept in the group's
+    first entry of ``rate``): rows that start with equal ``rng`` states see
+    the same noise (the perturbed copies of a correlation run)."""
+    ntraj, M = a.shape
+    n_noise = _n_noises(model.local_rates, model.jumps)
+    n_groups = ntraj // group
+    for g in nb.prange(n_groups):
+        work = _work_arrays(M, n_noise, model.jumps)
+        first = g * group
+        if rate[first] < 0.0:
+            for i in range(first, first + group):
+                rate[first] = max(rate[first],
+                                  _rate_at(a[i], b[i], work, model))
+        t = 0.0
+        last = False
+        while not last:
+            dt = dt_max
+            if rate[first] > 0.0:
+                dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
+            last = t + dt >= span * (1.0 - 1e-12)
+            if last:
+                dt = span - t
+            fastest = 0.0
+            for i in range(first, first + group):
+                fastest = max(fastest,
+                              _heun_step(a[i], b[i], rng[i], dt, 0, work,
+                                         model))
+                steps[i] += 1
+            rate[first] = fastest
+            t += dt
 
 
 @nb.njit(inline="always", cache=True)

@@ -1,0 +1,187 @@
+"""One batch of a two-time correlation run (docs/theory.md Section 14).
+
+From each start time t, ``<A(t + tau) B(t)>`` of a trajectory is the
+product W_A(t + tau) W_B(t) of Weyl symbols (the symmetrically ordered
+part) plus half the commutator, (i/2) d<A(t + tau)>/d eps for a kick
+exp(-i eps B) at t.  The kick of a B linear in the spin operators is an
+SU(2) rotation of each ensemble's amplitudes; its response comes from
+copies of the trajectory, rotated by ``KICK`` and run with the same noise
+(same random stream and steps), by a forward difference.
+"""
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from ..assembly import Stepping
+from ..engine import EngineModel, SamplingTables, kernels
+from ..engine.rng import seed_streams
+from ..operators.symbols import phase_variables
+from ..results import ExpectOps
+from .batches import BATCH_VALUES_BYTES, BLOCK, Block, BatchOutput
+
+__all__ = ["KICK", "CorrelationJob", "kicks_of", "rotation"]
+
+KICK = 0.02  # rotation angle of the kicked copies
+
+
+def kicks_of(op):
+    """``[(h, weight)]`` with op - const = sum weight * (h . J) over its
+    Hermitian (weight 1) and anti-Hermitian (weight 1j) parts; h has shape
+    (M, 3), the field (x, y, z) on each ensemble.  ``op`` must be linear in
+    the spin operators (an ``EnsembleOperator`` of degree <= 1)."""
+    if op.degree > 1:
+        raise ValueError(
+            "b_op: the ordering correction needs b_op linear in J+, J-, Jz "
+            f"(it has degree {op.degree}); pass ordering='symmetric' for "
+            "the symmetrically ordered correlation")
+    out = []
+    for part, weight in ((0.5 * (op + op.dag()), 1.0),
+                         (-0.5j * (op - op.dag()), 1j)):
+        h = np.zeros((op.ensembles.M, 3))
+        for word, (idx, coef) in part.terms.items():
+            if word == "+":  # p J+ + conj(p) J- = 2 Re p Jx - 2 Im p Jy
+                np.add.at(h[:, 0], idx[:, 0], 2 * coef.real)
+                np.add.at(h[:, 1], idx[:, 0], -2 * coef.imag)
+            elif word == "z":
+                np.add.at(h[:, 2], idx[:, 0], coef.real)
+        if np.any(h):
+            out.append((h, weight))
+    return out
+
+
+def rotation(h, angle):
+    """(M, 2, 2) matrices exp(-i angle h.sigma / 2) acting on (a, b)."""
+    norm = np.linalg.norm(h, axis=1)
+    n = h / np.where(norm > 0, norm, 1.0)[:, None]
+    c, s = np.cos(angle * norm / 2), np.sin(angle * norm / 2)
+    U = np.empty((len(h), 2, 2), complex)
+    U[:, 0, 0] = c - 1j * s * n[:, 2]
+    U[:, 1, 1] = c + 1j * s * n[:, 2]
+    U[:, 0, 1] = -1j * s * (n[:, 0] - 1j * n[:, 1])
+    U[:, 1, 0] = -1j * s * (n[:, 0] + 1j * n[:, 1])
+    return U
+
+
+@dataclass
+class CorrelationJob:
+    """Everything a batch of a correlation run needs.
+
+    The trajectories run over ``times`` (``stepping``); at the times where
+    ``starts`` is True they are copied, kicked and run over ``taulist``
+    (``tau_stepping``).  ``a_op`` holds the one e_op A, ``b_op`` the one
+    e_op B, ``kicks`` the ``kicks_of`` B (empty: symmetric ordering).
+    The values of start k are the run's e_op k.
+    """
+    key: np.ndarray
+    model: EngineModel
+    init: SamplingTables
+    stepping: Stepping
+    tau_stepping: Stepping
+    times: np.ndarray
+    starts: np.ndarray
+    taulist: np.ndarray
+    a_op: ExpectOps
+    b_op: ExpectOps
+    kicks: list
+    J_limit: np.ndarray
+    exclude_faults: bool
+    keep_runs: bool
+    threads: int = 0
+
+    @property
+    def tlist(self):
+        """The output times of the result: the delays."""
+        return self.taulist
+
+    def largest_batch(self):
+        per_traj = 16 * max(int(self.starts.sum()), 1) * len(self.taulist)
+        return max(BLOCK, BATCH_VALUES_BYTES // per_traj // BLOCK * BLOCK)
+
+    def __call__(self, first, count):
+        if self.threads:
+            numba.set_num_threads(int(min(self.threads,
+                                          numba.config.NUMBA_NUM_THREADS)))
+        M = len(self.J_limit)
+        rng = np.empty((count, 4), dtype=np.uint64)
+        seed_streams(self.key, first, count, rng)
+        a = np.empty((count, M), dtype=complex)
+        b = np.empty((count, M), dtype=complex)
+        kernels.sample_initial(rng, a, b, self.init)
+        values = np.zeros((int(self.starts.sum()), count, len(self.taulist)),
+                          dtype=complex)
+        faulty = np.zeros((count, len(self.taulist)), dtype=bool)
+        rate = np.full(count, -1.0)
+        steps = np.zeros(count, dtype=np.int64)
+        k = 0
+        for i in range(len(self.times)):
+            if i:
+                self.stepping.advance(a, b, rng, self.times, i, rate, steps,
+                                      self.model)
+            if self.starts[i]:
+                self._correlate(a, b, rng, values[k], faulty, steps)
+                k += 1
+        out = BatchOutput()
+        for lo in range(0, count, BLOCK):
+            part = slice(lo, lo + BLOCK)
+            rows = lo + np.flatnonzero(~faulty[part, -1])
+            blk = values[:, rows, :]
+            out.blocks.append(Block(
+                ran=len(faulty[part]), faults=faulty[part].sum(axis=0),
+                excluded=int(faulty[part, -1].sum()),
+                steps=int(steps[part].sum()),
+                sums=dict(sums=blk.sum(axis=1),
+                          sumsq=(np.abs(blk) ** 2).sum(axis=1),
+                          count=len(rows),
+                          runs=blk if self.keep_runs else None)
+                if len(rows) else None))
+        return out
+
+    def _correlate(self, a, b, rng, out, faulty, steps):
+        """Fill ``out`` (count, ntau) from the trajectories' state (a, b)."""
+        count, group = len(a), 1 + 2 * len(self.kicks)
+        B = self._symbol(self.b_op, a, b)
+        ga, gb = np.repeat(a, group, axis=0), np.repeat(b, group, axis=0)
+        grng = np.repeat(rng, group, axis=0)
+        for d, (h, _) in enumerate(self.kicks):
+            for side in (1, -1):
+                U = rotation(h, side * KICK)
+                rows = slice(2 * d + (3 - side) // 2, None, group)
+                ga[rows], gb[rows] = (
+                    U[:, 0, 0] * ga[rows] + U[:, 0, 1] * gb[rows],
+                    U[:, 1, 0] * ga[rows] + U[:, 1, 1] * gb[rows])
+        rate = np.full(count * group, -1.0)
+        gsteps = np.zeros(count * group, dtype=np.int64)
+        bad = np.zeros(count, dtype=bool)
+        for k in range(len(self.taulist)):
+            if k:
+                self.tau_stepping.advance_tied(ga, gb, grng, self.taulist, k,
+                                               rate, gsteps, self.model,
+                                               group)
+            with np.errstate(all="ignore"):
+                A = self._symbol(self.a_op, ga, gb).reshape(count, group)
+                J = (np.abs(ga) ** 2 + np.abs(gb) ** 2) / 2 - 0.5
+                over = np.any(J > self.J_limit, axis=1).reshape(count, group)
+                bad |= np.any(over | ~np.isfinite(A), axis=1)
+                value = A[:, 0] * B
+                for d, (_, weight) in enumerate(self.kicks):
+                    value = value + 0.25j * weight * (
+                        A[:, 2 * d + 1] - A[:, 2 * d + 2]) / KICK
+            faulty[:, k] |= bad
+            if bad.any() and not self.exclude_faults:
+                raise FloatingPointError(
+                    f"{bad.sum()} of {count} correlation trajectories became "
+                    "non-finite or left the physical range at tau = "
+                    f"{self.taulist[k]:g}; try {self.tau_stepping.hint}, or "
+                    "set options['faults'] = 'exclude' to drop them")
+            out[:, k] = np.where(bad, 0.0, value)
+        steps += gsteps.reshape(count, group).sum(axis=1)
+
+    @staticmethod
+    def _symbol(ops, a, b):
+        """The one e_op of ``ops`` on the trajectories (a, b)."""
+        variables = phase_variables(a, b)
+        out = np.empty((1, len(a)), dtype=complex)
+        ops.values(0.0, None, variables, out)
+        return out[0]
