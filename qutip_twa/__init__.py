@@ -16,7 +16,8 @@ from .two_time import CorrelationResult
 
 __all__ = ["twasolve", "TwaSolver", "steadystate_expect",
            "SteadyStateResult", "correlation_2op_1t", "correlation_2op_2t",
-           "coherence_function_g1", "spectrum", "CorrelationResult", "TwaResult", "PhaseSpaceSample",
+           "coherence_function_g1", "spectrum", "CorrelationResult",
+           "TwaResult", "PhaseSpaceSample",
            "Ensembles", "EnsembleOperator", "ProductState", "models",
            "compare", "plot_comparison", "Comparison", "TwaFaultWarning",
            "TwaValidityWarning", "__version__"]

@@ -49,6 +49,7 @@ FIGURES.mkdir(parents=True, exist_ok=True)
 N_EXACT = [10] if QUICK else [10, 30]
 N_TWA_ONLY = [100] if QUICK else [100, 1000]
 NTRAJ = 400 if QUICK else 2000
+LINEWIDTH_NTRAJ = 100 if QUICK else 200
 TAU = np.linspace(0, 4, 41 if QUICK else 81)
 OPTIONS = {"atol": 1e-10, "rtol": 1e-8, "nsteps": 10 ** 6}
 
@@ -151,7 +152,8 @@ def linewidth(N, pump, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TwaValidityWarning)
         res = solver.correlation(None, None, TAU, ens.jp(), ens.jm(),
-                                 NTRAJ // 2, seeds=seed, keep_runs=True)
+                                 LINEWIDTH_NTRAJ, seeds=seed,
+                                 keep_runs=True)
     runs = res.runs[:, 0, :].real
     area = runs @ weights            # per trajectory: int G1 dtau
     G0 = runs[:, 0]
@@ -176,7 +178,8 @@ print(f"wall time {time.perf_counter() - start:.0f} s")
 # %% [markdown]
 # ## g2(0) through the lasing window
 #
-# The intensity correlation at zero delay, g2(0) = ⟨J+J+J-J-⟩ / ⟨J+J-⟩², is
+# The intensity correlation at zero delay,
+# g2(0) = ⟨J+J+J-J-⟩ / ⟨J+J-⟩², is
 # an equal-time quantity: `steadystate_expect` gives it at any N (cost
 # independent of N).  Coherent light has g2(0) = 1, thermal light 2.
 
@@ -193,7 +196,7 @@ for N in G2_N:
             warnings.simplefilter("ignore", TwaValidityWarning)
             res = qutip_twa.steadystate_expect(
                 0 * ens.identity(), [ens.jm()],
-                e_ops={"n": n, "nn": ens.jp() * ens.jp() * ens.jm() * ens.jm()},
+                e_ops={"n": n, "nn": ens.jp() ** 2 * ens.jm() ** 2},
                 pumping=x * N, ntraj=200 if QUICK else 400, seeds=k,
                 options={"steps_per_rate": 400} if N >= 10 ** 5 else None)
         values.append(res.e_data["nn"].real / res.e_data["n"].real ** 2)

@@ -82,22 +82,21 @@ class Stepping:
         if self.adaptive:
             kernels.propagate_adaptive(a, b, rng, span, self.dt_max,
                                        self.steps_per_rate, rate, steps,
-                                       model)
+                                       model, 1)
         else:
             n = self.steps[i - 1]
             offset = int(self.steps[:i - 1].sum())
             kernels.propagate(a, b, rng, n, span / n, offset, model)
             steps += n
 
-
     def advance_tied(self, a, b, rng, tlist, i, rate, steps, model, group):
         """``advance`` with the rows in groups of ``group`` taking the same
         steps (fixed steps always do)."""
         if not self.adaptive:
             return self.advance(a, b, rng, tlist, i, rate, steps, model)
-        kernels.propagate_tied(a, b, rng, tlist[i] - tlist[i - 1],
-                               self.dt_max, self.steps_per_rate, rate, steps,
-                               model, group)
+        kernels.propagate_adaptive(a, b, rng, tlist[i] - tlist[i - 1],
+                                   self.dt_max, self.steps_per_rate, rate,
+                                   steps, model, group)
 
 
 def step_grid(tlist, dt_max):

@@ -19,8 +19,7 @@ import numpy as np
 from .contract import DEPHASING, EMISSION, PUMPING
 from .rng import normal_pair, uniform
 
-__all__ = ["propagate", "propagate_adaptive", "propagate_tied",
-           "sample_initial"]
+__all__ = ["propagate", "propagate_adaptive", "sample_initial"]
 
 _CHUNK = 16
 
@@ -356,73 +355,56 @@ def propagate(a, b, rng, n_steps, dt, tg0, model):
 
 @nb.njit(parallel=True, cache=True)
 def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
-                       model):
+                       model, group):
     """Advance every trajectory by the time ``span``, each with its own steps.
 
     Each step is ``min(dt_max, 1 / (steps_per_rate * r))``, r the local rate
-    of the trajectory (``_increment``) at the previous step's predictor
-    point, kept in ``rate[i]`` between calls (negative: not known yet); the
-    last step is shortened to end at ``span``.  The step depends only on
-    the trajectory's past, so the Heun scheme stays a Stratonovich scheme.
+    (``_increment``) at the previous step's predictor point, kept in
+    ``rate`` between calls (negative: not known yet); the last step is
+    shortened to end at ``span``.  The step depends only on the
+    trajectory's past, so the Heun scheme stays a Stratonovich scheme.
     ``steps[i]`` counts the steps.  The ``EngineModel`` must be
     time-independent (its coefficient columns 0 and 1 are used).
+
+    Groups of ``group`` consecutive rows take the same steps, set by the
+    fastest row's rate (kept in the group's first entry of ``rate``): rows
+    that start with equal ``rng`` states see the same noise (the kicked
+    copies of a correlation run); ``group=1`` for independent rows.
     """
     ntraj, M = a.shape
     n_noise = _n_noises(model.local_rates, model.jumps)
-    n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
+    n_groups = ntraj // group
+    n_chunks = (n_groups + _CHUNK - 1) // _CHUNK
     for c in nb.prange(n_chunks):
         work = _work_arrays(M, n_noise, model.jumps)
-        for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
-            if rate[i] < 0.0:
-                rate[i] = _rate_at(a[i], b[i], work, model)
-            t = 0.0
-            last = False
-            while not last:
-                dt = dt_max
-                if rate[i] > 0.0:
-                    dt = min(dt, 1.0 / (steps_per_rate * rate[i]))
-                last = t + dt >= span * (1.0 - 1e-12)
-                if last:
-                    dt = span - t
-                rate[i] = _heun_step(a[i], b[i], rng[i], dt, 0, work, model)
-                steps[i] += 1
-                t += dt
+        for g in range(c * _CHUNK, min((c + 1) * _CHUNK, n_groups)):
+            _advance_group(a, b, rng, g * group, group, span, dt_max,
+                           steps_per_rate, rate, steps, work, model)
 
 
-@nb.njit(parallel=True, cache=True)
-def propagate_tied(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
-                   model, group):
-    """``propagate_adaptive`` for groups of ``group`` consecutive rows that
-    take the same steps, set by the fastest row's rate (kept in the group's
-    first entry of ``rate``): rows that start with equal ``rng`` states see
-    the same noise (the perturbed copies of a correlation run)."""
-    ntraj, M = a.shape
-    n_noise = _n_noises(model.local_rates, model.jumps)
-    n_groups = ntraj // group
-    for g in nb.prange(n_groups):
-        work = _work_arrays(M, n_noise, model.jumps)
-        first = g * group
-        if rate[first] < 0.0:
-            for i in range(first, first + group):
-                rate[first] = max(rate[first],
-                                  _rate_at(a[i], b[i], work, model))
-        t = 0.0
-        last = False
-        while not last:
-            dt = dt_max
-            if rate[first] > 0.0:
-                dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
-            last = t + dt >= span * (1.0 - 1e-12)
-            if last:
-                dt = span - t
-            fastest = 0.0
-            for i in range(first, first + group):
-                fastest = max(fastest,
-                              _heun_step(a[i], b[i], rng[i], dt, 0, work,
-                                         model))
-                steps[i] += 1
-            rate[first] = fastest
-            t += dt
+@nb.njit(inline="always", cache=True)
+def _advance_group(a, b, rng, first, group, span, dt_max, steps_per_rate,
+                   rate, steps, work, model):
+    """Rows first .. first + group - 1 over ``span`` in common steps."""
+    if rate[first] < 0.0:
+        for i in range(first, first + group):
+            rate[first] = max(rate[first], _rate_at(a[i], b[i], work, model))
+    t = 0.0
+    last = False
+    while not last:
+        dt = dt_max
+        if rate[first] > 0.0:
+            dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
+        last = t + dt >= span * (1.0 - 1e-12)
+        if last:
+            dt = span - t
+        fastest = 0.0
+        for i in range(first, first + group):
+            fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt, 0,
+                                              work, model))
+            steps[i] += 1
+        rate[first] = fastest
+        t += dt
 
 
 @nb.njit(inline="always", cache=True)
