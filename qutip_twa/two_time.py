@@ -74,13 +74,7 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
     if not model.time_independent:
         raise ValueError("correlation functions need a time-independent "
                          "system (H and c_ops without time dependence)")
-    ens, spin = find_ensembles(None, None, {"A": a_op, "B": b_op}, state0,
-                               N=solver.ensembles)
-    ops = translate_e_ops({"A": a_op, "B": b_op}, ens, spin)
-    for name, op in (("a_op", ops["A"]), ("b_op", ops["B"])):
-        if not isinstance(op, EnsembleOperator):
-            raise TypeError(f"{name} must be an operator (Qobj or "
-                            "EnsembleOperator) without time dependence")
+    ens, spin, ops = _operators(solver, state0, a_op, b_op)
     kicks = kicks_of(ops["B"]) if ordering == "quantum" else []
     times = check_tlist([0.0] if tlist is None else tlist)
     starts = np.ones(len(times), dtype=bool)
@@ -97,37 +91,53 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
                 steps_per_rate=opts["steps_per_rate"])
     stepping = Stepping.plan(model, times, **plan)
     tau_stepping = Stepping.plan(model, taulist, **plan)
-    init = translate_state(state0, ens, spin)
     key, seq = root_key(seeds)
-    n_starts = int(starts.sum())
-    result = TwaResult(list(range(n_starts)),
-                       {"keep_runs_results": keep_runs},
-                       solver="correlation", times=taulist,
-                       hermitian=[False] * n_starts)
-    result.add_seeds([seq])
     job = CorrelationJob(
         key=key, model=model.engine_model(tau_stepping.grid),
-        init=SamplingTables(*init.sampling_tables()), stepping=stepping,
-        tau_stepping=tau_stepping, times=times, starts=starts,
-        taulist=taulist, a_op=ExpectOps({"A": ops["A"]}),
-        b_op=ExpectOps({"B": ops["B"]}),
-        kicks=kicks,
+        wait_model=model.engine_model(stepping.grid),
+        init=SamplingTables(
+            *translate_state(state0, ens, spin).sampling_tables()),
+        stepping=stepping, tau_stepping=tau_stepping, times=times,
+        starts=starts, taulist=taulist, a_op=ExpectOps({"A": ops["A"]}),
+        b_op=ExpectOps({"B": ops["B"]}), kicks=kicks,
         J_limit=fault_limit(solver.model.n_emitters),
         exclude_faults=opts["faults"] == "exclude", keep_runs=keep_runs)
+    result = TwaResult(list(range(int(starts.sum()))),
+                       {"keep_runs_results": keep_runs},
+                       solver="correlation", times=taulist,
+                       hermitian=[False] * int(starts.sum()))
+    result.add_seeds([seq])
     result.add_end_condition(ntraj)
     Runner(job, opts).run(result, ntraj)
+    return _correlation_result(result, times[starts], stats, reverse,
+                               keep_runs)
+
+
+def _operators(solver, state0, a_op, b_op):
+    """(Ensembles, spin reading, {"A": op, "B": op}) of a_op and b_op."""
+    ens, spin = find_ensembles(None, None, {"A": a_op, "B": b_op}, state0,
+                               N=solver.ensembles)
+    ops = translate_e_ops({"A": a_op, "B": b_op}, ens, spin)
+    for name, op in (("a_op", ops["A"]), ("b_op", ops["B"])):
+        if not isinstance(op, EnsembleOperator):
+            raise TypeError(f"{name} must be an operator (Qobj or "
+                            "EnsembleOperator) without time dependence")
+    return ens, spin, ops
+
+
+def _correlation_result(result, starts, stats, reverse, keep_runs):
+    """The ``CorrelationResult`` of a run's ``TwaResult``."""
     values = np.array(result.average_expect)
-    stderr = np.array(result.stderr_expect)
     runs = np.stack(result.runs_expect, axis=1) if keep_runs else None
     if reverse:
-        values, runs = np.conj(values), None if runs is None \
-            else np.conj(runs)
+        values = np.conj(values)
+        runs = None if runs is None else np.conj(runs)
     stats.update(num_trajectories=result.num_trajectories,
                  steps=result.stats["steps"],
                  excluded_trajectories=result.stats["excluded_trajectories"],
                  **{"run time": result.stats["run time"]})
-    return CorrelationResult(values, stderr, times[starts], taulist, stats,
-                             runs)
+    return CorrelationResult(values, np.array(result.stderr_expect), starts,
+                             np.asarray(result.times), stats, runs)
 
 
 def _dag(op, name):

@@ -154,7 +154,8 @@ def test_g1_is_normalised_in_the_steady_state():
 
 
 @pytest.mark.parametrize("options", [{"batch_size": 256},
-                                     {"map": "serial"}])
+                                     {"map": "serial"},
+                                     {"map": "loky", "num_cpus": 2}])
 def test_seeded_correlations_are_reproducible(options):
     N = 10
     ens = qt.Ensembles([N])
@@ -219,3 +220,17 @@ def test_time_dependent_system_is_refused():
     with pytest.raises(ValueError, match="time-independent"):
         correlation_2op_1t(H, piqs.excited(N), TAU[:3], [],
                            piqs.jspin(N, "+"), piqs.jspin(N, "-"), ntraj=16)
+
+
+def test_fixed_steps_agree_with_adaptive_steps():
+    """options adaptive=False (fixed steps on each stage's own grid)."""
+    N = 6
+    system = laser(N)
+    jp, jm = piqs.jspin(N, "+"), piqs.jspin(N, "-")
+    runs = [correlation_2op_2t(system, piqs.excited(N), [0.0, 0.3, 0.9],
+                               TAU[:6], [], jp, jm, ntraj=1000, seeds=s,
+                               options=o, full_output=True)
+            for s, o in ((1, None), (2, {"adaptive": False}))]
+    diff = np.abs(runs[0].correlation - runs[1].correlation)
+    se = np.hypot(runs[0].stderr, runs[1].stderr)
+    assert np.all(diff <= SAFETY * se + 1e-3 * N ** 2)

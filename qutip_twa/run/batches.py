@@ -22,7 +22,7 @@ from ..operators.symbols import phase_variables
 from ..results import ExpectOps, PhaseSpaceSample
 
 __all__ = ["BLOCK", "BATCH_VALUES_BYTES", "Block", "BatchJob",
-           "BatchOutput"]
+           "BatchOutput", "start_batch"]
 
 BLOCK = 256  # trajectories per reduction block; batches are multiples of it
 # A batch holds every e_op value of its trajectories at every output time;
@@ -80,15 +80,9 @@ class BatchJob:
         return max(BLOCK, BATCH_VALUES_BYTES // per_traj // BLOCK * BLOCK)
 
     def __call__(self, first, count):
-        if self.threads:
-            numba.set_num_threads(int(min(self.threads,
-                                          numba.config.NUMBA_NUM_THREADS)))
         M = len(self.J_limit)
-        rng = np.empty((count, 4), dtype=np.uint64)
-        seed_streams(self.key, first, count, rng)
-        a = np.empty((count, M), dtype=complex)
-        b = np.empty((count, M), dtype=complex)
-        kernels.sample_initial(rng, a, b, self.init)
+        rng, a, b = start_batch(self.key, self.init, M, first, count,
+                                self.threads)
         nt = len(self.tlist)
         values = np.empty((len(self.e_ops), count, nt), dtype=complex)
         below = np.zeros((count, nt), dtype=bool)
@@ -160,6 +154,21 @@ class BatchJob:
                          if self.store_final_state else None),
             states=(None if history is None else
                     {"a": history[0, rows], "b": history[1, rows]}))
+
+
+def start_batch(key, init, M, first, count, threads=0):
+    """Random streams and initial amplitudes (rng, a, b) of trajectories
+    first .. first + count - 1 of M ensembles, sampled from ``init``; sets
+    numba's threads first where ``threads`` > 0 (worker processes)."""
+    if threads:
+        numba.set_num_threads(int(min(threads,
+                                      numba.config.NUMBA_NUM_THREADS)))
+    rng = np.empty((count, 4), dtype=np.uint64)
+    seed_streams(key, first, count, rng)
+    a = np.empty((count, M), dtype=complex)
+    b = np.empty((count, M), dtype=complex)
+    kernels.sample_initial(rng, a, b, init)
+    return rng, a, b
 
 
 def _check_finite(values, keys, t):

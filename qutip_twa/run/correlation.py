@@ -11,15 +11,14 @@ copies of the trajectory, rotated by ``KICK`` and run with the same noise
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from ..assembly import Stepping
-from ..engine import EngineModel, SamplingTables, kernels
-from ..engine.rng import seed_streams
+from ..engine import EngineModel, SamplingTables
 from ..operators.symbols import phase_variables
 from ..results import ExpectOps
-from .batches import BATCH_VALUES_BYTES, BLOCK, Block, BatchOutput
+from .batches import (BATCH_VALUES_BYTES, BLOCK, Block, BatchOutput,
+                      start_batch)
 
 __all__ = ["KICK", "CorrelationJob", "kicks_of", "rotation"]
 
@@ -68,14 +67,16 @@ def rotation(h, angle):
 class CorrelationJob:
     """Everything a batch of a correlation run needs.
 
-    The trajectories run over ``times`` (``stepping``); at the times where
-    ``starts`` is True they are copied, kicked and run over ``taulist``
-    (``tau_stepping``).  ``a_op`` holds the one e_op A, ``b_op`` the one
+    The trajectories run over ``times`` (``stepping``, ``wait_model``); at
+    the times where ``starts`` is True they are copied, kicked and run over
+    ``taulist`` (``tau_stepping``, ``model``: each model holds the
+    coefficients on its stepping's grid).  ``a_op`` holds the one e_op A, ``b_op`` the one
     e_op B, ``kicks`` the ``kicks_of`` B (empty: symmetric ordering).
     The values of start k are the run's e_op k.
     """
     key: np.ndarray
     model: EngineModel
+    wait_model: EngineModel
     init: SamplingTables
     stepping: Stepping
     tau_stepping: Stepping
@@ -100,15 +101,8 @@ class CorrelationJob:
         return max(BLOCK, BATCH_VALUES_BYTES // per_traj // BLOCK * BLOCK)
 
     def __call__(self, first, count):
-        if self.threads:
-            numba.set_num_threads(int(min(self.threads,
-                                          numba.config.NUMBA_NUM_THREADS)))
-        M = len(self.J_limit)
-        rng = np.empty((count, 4), dtype=np.uint64)
-        seed_streams(self.key, first, count, rng)
-        a = np.empty((count, M), dtype=complex)
-        b = np.empty((count, M), dtype=complex)
-        kernels.sample_initial(rng, a, b, self.init)
+        rng, a, b = start_batch(self.key, self.init, len(self.J_limit),
+                                first, count, self.threads)
         values = np.zeros((int(self.starts.sum()), count, len(self.taulist)),
                           dtype=complex)
         faulty = np.zeros((count, len(self.taulist)), dtype=bool)
@@ -118,7 +112,7 @@ class CorrelationJob:
         for i in range(len(self.times)):
             if i:
                 self.stepping.advance(a, b, rng, self.times, i, rate, steps,
-                                      self.model)
+                                      self.wait_model)
             if self.starts[i]:
                 self._correlate(a, b, rng, values[k], faulty, steps)
                 k += 1
