@@ -4,8 +4,9 @@ __version__ = "0.1.0"
 
 from . import models
 from .comparison import Comparison, compare, plot_comparison
-from .correlation import (coherence_function_g1, correlation_2op_1t,
-                          correlation_2op_2t)
+from .correlation import (coherence_function_g1, coherence_function_g2,
+                          correlation_2op_1t, correlation_2op_2t,
+                          correlation_3op_1t, correlation_3op_2t)
 from .diagnostics import TwaFaultWarning, TwaValidityWarning
 from .operators import EnsembleOperator, Ensembles, ProductState
 from .results import PhaseSpaceSample, TwaResult
@@ -16,7 +17,9 @@ from .two_time import CorrelationResult
 
 __all__ = ["twasolve", "TwaSolver", "steadystate_expect",
            "SteadyStateResult", "correlation_2op_1t", "correlation_2op_2t",
-           "coherence_function_g1", "spectrum", "CorrelationResult",
+           "correlation_3op_1t", "correlation_3op_2t",
+           "coherence_function_g1", "coherence_function_g2", "spectrum",
+           "CorrelationResult",
            "TwaResult", "PhaseSpaceSample",
            "Ensembles", "EnsembleOperator", "ProductState", "models",
            "compare", "plot_comparison", "Comparison", "TwaFaultWarning",

@@ -288,10 +288,11 @@ class TwaSolver:
                       args=args, t_relax=t_relax, max_time=max_time)
 
     def correlation(self, state0, tlist, taulist, a_op, b_op, ntraj=1000, *,
-                    reverse=False, ordering="quantum", seeds=None,
-                    args=None, keep_runs=False, t_relax=None,
+                    c_op=None, reverse=False, ordering="quantum",
+                    seeds=None, args=None, keep_runs=False, t_relax=None,
                     max_time=None):
-        """Two-time correlations <A(t + tau) B(t)>, with standard errors.
+        """Two-time correlations <A(t + tau) B(t)> (with ``c_op``:
+        <A(t) B(t + tau) C(t)>), with standard errors.
 
         Each trajectory contributes the product of the Weyl symbols of A at
         t + tau and B at t, the symmetrically ordered correlation, and with
@@ -314,8 +315,13 @@ class TwaSolver:
             b_op must be linear in J+, J-, Jz (any combination over the
             ensembles, such as ``ens.lowering(phases)``).
         ntraj : int
-            Number of trajectories (each runs 1 + the number of
-            non-zero Hermitian parts of b_op copies over taulist).
+            Number of trajectories (each runs 1 + 2 x the number of
+            non-zero Hermitian parts of b_op copies over taulist; more for
+            three operators).
+        c_op : :obj:`.Qobj` or :class:`EnsembleOperator`, optional
+            The third operator: <A(t) B(t + tau) C(t)>, with a_op and c_op
+            linear in the spin operators and b_op of degree <= 4 (the
+            numerator of g2 is A = J+, B = J+J-, C = J-).
         reverse : bool
             True: <A(t) B(t + tau)> instead.
         ordering : {"quantum", "symmetric"}
@@ -333,7 +339,8 @@ class TwaSolver:
         :class:`CorrelationResult`
         """
         return correlate(self, state0, tlist, taulist, a_op, b_op, ntraj,
-                         reverse=reverse, ordering=ordering, seeds=seeds,
+                         c_op=c_op, reverse=reverse, ordering=ordering,
+                         seeds=seeds,
                          args=args, keep_runs=keep_runs, t_relax=t_relax,
                          max_time=max_time)
 

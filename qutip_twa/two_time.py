@@ -19,7 +19,8 @@ from .engine.rng import root_key
 from .operators import EnsembleOperator
 from .results import ExpectOps, TwaResult
 from .run import Runner
-from .run.correlation import CorrelationJob, kicks_of
+from .run.correlation import (CorrelationJob, ThreeOperators, TwoOperators,
+                               kicks_of)
 from .translate import find_ensembles, translate_e_ops, translate_state
 
 __all__ = ["ORDERINGS", "CorrelationResult", "correlate"]
@@ -59,12 +60,15 @@ class CorrelationResult:
 
 
 def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
-              reverse=False, ordering="quantum", seeds=None, args=None,
-              keep_runs=False, t_relax=None, max_time=None):
+              c_op=None, reverse=False, ordering="quantum", seeds=None,
+              args=None, keep_runs=False, t_relax=None, max_time=None):
     """``TwaSolver.correlation``: see there."""
     if ordering not in ORDERINGS:
         raise ValueError(f"ordering must be one of {ORDERINGS}, got "
                          f"{ordering!r}")
+    if c_op is not None and (reverse or ordering != "quantum"):
+        raise ValueError("three-operator correlations take neither reverse "
+                         "nor ordering='symmetric'")
     taulist, ntraj = check_tlist(taulist, "taulist"), check_ntraj(ntraj)
     if taulist[0] != 0:
         raise ValueError("taulist must start at 0")
@@ -74,8 +78,16 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
     if not model.time_independent:
         raise ValueError("correlation functions need a time-independent "
                          "system (H and c_ops without time dependence)")
-    ens, spin, ops = _operators(solver, state0, a_op, b_op)
-    kicks = kicks_of(ops["B"]) if ordering == "quantum" else []
+    ens, spin, ops = _operators(solver, state0, a_op, b_op, c_op)
+    if c_op is None:
+        late = ops["A"]
+        estimator = TwoOperators(
+            ExpectOps({"B": ops["B"]}),
+            kicks_of(ops["B"]) if ordering == "quantum" else [])
+    else:
+        late = ops["B"]
+        estimator = ThreeOperators(kicks_of(ops["C"], "c_op"),
+                                   kicks_of(ops["A"], "a_op"))
     times = check_tlist([0.0] if tlist is None else tlist)
     starts = np.ones(len(times), dtype=bool)
     stats = {"ordering": ordering}
@@ -98,8 +110,8 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
         init=SamplingTables(
             *translate_state(state0, ens, spin).sampling_tables()),
         stepping=stepping, tau_stepping=tau_stepping, times=times,
-        starts=starts, taulist=taulist, a_op=ExpectOps({"A": ops["A"]}),
-        b_op=ExpectOps({"B": ops["B"]}), kicks=kicks,
+        starts=starts, taulist=taulist, late=ExpectOps({"late": late}),
+        estimator=estimator,
         J_limit=fault_limit(solver.model.n_emitters),
         exclude_faults=opts["faults"] == "exclude", keep_runs=keep_runs)
     result = TwaResult(list(range(int(starts.sum()))),
@@ -113,14 +125,16 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
                                keep_runs)
 
 
-def _operators(solver, state0, a_op, b_op):
-    """(Ensembles, spin reading, {"A": op, "B": op}) of a_op and b_op."""
-    ens, spin = find_ensembles(None, None, {"A": a_op, "B": b_op}, state0,
-                               N=solver.ensembles)
-    ops = translate_e_ops({"A": a_op, "B": b_op}, ens, spin)
-    for name, op in (("a_op", ops["A"]), ("b_op", ops["B"])):
+def _operators(solver, state0, a_op, b_op, c_op=None):
+    """(Ensembles, spin reading, {"A": op, "B": op[, "C": op]})."""
+    given = {"A": a_op, "B": b_op}
+    if c_op is not None:
+        given["C"] = c_op
+    ens, spin = find_ensembles(None, None, given, state0, N=solver.ensembles)
+    ops = translate_e_ops(given, ens, spin)
+    for key, op in ops.items():
         if not isinstance(op, EnsembleOperator):
-            raise TypeError(f"{name} must be an operator (Qobj or "
+            raise TypeError(f"{key.lower()}_op must be an operator (Qobj or "
                             "EnsembleOperator) without time dependence")
     return ens, spin, ops
 
@@ -153,7 +167,7 @@ def _steady_start(solver, ops, ntraj, seeds, args, t_relax, max_time):
     """(state0, SteadyStateResult) of the run that reaches the steady
     state: ``TwaSolver.steady`` of A, B and A B from all excited."""
     e_ops = dict(ops)
-    if ops["A"].degree + ops["B"].degree <= 4:
+    if "C" not in ops and ops["A"].degree + ops["B"].degree <= 4:
         e_ops["AB"] = ops["A"] * ops["B"]
     state0 = solver.ensembles.excited()
     return state0, solver.steady(state0, ntraj, e_ops=e_ops, seeds=seeds,

@@ -1,12 +1,14 @@
-"""One batch of a two-time correlation run (docs/theory.md Section 14).
+"""One batch of a correlation run (docs/theory.md Section 14).
 
 From each start time t, ``<A(t + tau) B(t)>`` of a trajectory is the
 product W_A(t + tau) W_B(t) of Weyl symbols (the symmetrically ordered
 part) plus half the commutator, (i/2) d<A(t + tau)>/d eps for a kick
-exp(-i eps B) at t.  The kick of a B linear in the spin operators is an
-SU(2) rotation of each ensemble's amplitudes; its response comes from
-copies of the trajectory, rotated by ``KICK`` and run with the same noise
-(same random stream and steps), by a forward difference.
+exp(-i eps B) at t (``TwoOperators``); ``<A(t) B(t + tau) C(t)>`` adds
+the second derivatives of the kicks by A and C (``ThreeOperators``).  The
+kick of an operator linear in the spin operators is an SU(2) rotation of
+each ensemble's amplitudes; the derivatives are central differences over
+copies of the trajectory, rotated by +-``KICK`` and run with the same noise
+(same random stream and steps).
 """
 
 from dataclasses import dataclass
@@ -20,20 +22,23 @@ from ..results import ExpectOps
 from .batches import (BATCH_VALUES_BYTES, BLOCK, Block, BatchOutput,
                       start_batch)
 
-__all__ = ["KICK", "CorrelationJob", "kicks_of", "rotation"]
+__all__ = ["KICK", "KICK3", "CorrelationJob", "TwoOperators", "ThreeOperators",
+           "kicks_of", "rotation"]
 
 KICK = 0.02  # rotation angle of the kicked copies
+KICK3 = 0.1  # the same for three operators (second differences)
 
 
-def kicks_of(op):
+def kicks_of(op, name="b_op"):
     """``[(h, weight)]`` with op - const = sum weight * (h . J) over its
     Hermitian (weight 1) and anti-Hermitian (weight 1j) parts; h has shape
-    (M, 3), the field (x, y, z) on each ensemble.  ``op`` must be linear in
-    the spin operators (an ``EnsembleOperator`` of degree <= 1)."""
+    (M, 3), the field (x, y, z) on each ensemble.  ``op`` (called ``name``
+    in errors) must be linear in the spin operators (an
+    ``EnsembleOperator`` of degree <= 1)."""
     if op.degree > 1:
         raise ValueError(
-            "b_op: the ordering correction needs b_op linear in J+, J-, Jz "
-            f"(it has degree {op.degree}); pass ordering='symmetric' for "
+            f"{name}: the ordering correction needs {name} linear in J+, J-, "
+            f"Jz (it has degree {op.degree}); pass ordering='symmetric' for "
             "the symmetrically ordered correlation")
     out = []
     for part, weight in ((0.5 * (op + op.dag()), 1.0),
@@ -63,6 +68,106 @@ def rotation(h, angle):
     return U
 
 
+def _symbol(ops, a, b):
+    """The one e_op of ``ops`` on the trajectories (a, b)."""
+    variables = phase_variables(a, b)
+    out = np.empty((1, len(a)), dtype=complex)
+    ops.values(0.0, None, variables, out)
+    return out[0]
+
+
+def _field_symbols(fields, a, b):
+    """(rows, len(fields)) symbols h . S of the fields h (M, 3)."""
+    S = phase_variables(a, b).reshape(len(a), -1, 4)[:, :, :3]
+    return np.stack([np.einsum("imc,mc->i", S, h) for h in fields], axis=1)
+
+
+class TwoOperators:
+    """<A(t + tau) B(t)>: W_A W_B plus (i/2) d<A>/d eps for kicks by B's
+    Hermitian parts (``kicks``; none: the symmetric ordering alone)."""
+
+    def __init__(self, b_op, kicks):
+        self.b_op, self.kicks = b_op, kicks
+
+    def copies(self):
+        """Per copy after the trajectory itself, its rotations [(h,
+        angle)] in the order applied."""
+        return [[(h, side * KICK)] for h, _ in self.kicks for side in (1, -1)]
+
+    def start(self, a, b, group):
+        return _symbol(self.b_op, a[::group], b[::group])
+
+    def combine(self, B, A):
+        """Per-trajectory values from the late symbols A (count, group)."""
+        value = A[:, 0] * B
+        for d, (_, weight) in enumerate(self.kicks):
+            value = value + 0.25j * weight * (
+                A[:, 2 * d + 1] - A[:, 2 * d + 2]) / KICK
+        return value
+
+
+class ThreeOperators:
+    """<A(t) B(t + tau) C(t)> = Tr[B e^(L tau) (C rho A)] for A and C linear
+    in the spin operators: with C = sum c_k X_k and A = sum a_l Y_l over
+    Hermitian parts, X rho Y = (A_X A_Y - A_X C_Y + C_X A_Y - C_X C_Y) rho
+    / 4 (A: anticommutator, C: commutator), each term a product of symbols
+    or a first or mixed second derivative of the kicked B."""
+
+    def __init__(self, left, right):
+        self.fields, self.left, self.right = [], [], []
+        for kicks, parts in ((left, self.left), (right, self.right)):
+            for h, weight in kicks:
+                parts.append((self._field(h), weight))
+        self.pairs = sorted({(k, l) for k, _ in self.left
+                             for l, _ in self.right if k != l})
+
+    def _field(self, h):
+        for j, known in enumerate(self.fields):
+            if np.array_equal(known, h):
+                return j
+        self.fields.append(h)
+        return len(self.fields) - 1
+
+    def _single(self, j, side):
+        return 1 + 2 * j + (1 - side) // 2
+
+    def _pair(self, k, l, s1, s2):
+        return 1 + 2 * len(self.fields) + 4 * self.pairs.index((k, l)) \
+            + (1 - s1) + (1 - s2) // 2
+
+    def copies(self):
+        singles = [[(h, side * KICK3)] for h in self.fields
+                   for side in (1, -1)]
+        pairs = [[(self.fields[l], s2 * KICK3), (self.fields[k], s1 * KICK3)]
+                 for k, l in self.pairs for s1 in (1, -1) for s2 in (1, -1)]
+        return singles + pairs
+
+    def start(self, a, b, group):
+        W = _field_symbols(self.fields, a, b)
+        return W.reshape(len(a) // group, group, len(self.fields))
+
+    def combine(self, W, B):
+        value = 0.0
+        B0 = B[:, 0]
+        for k, c in self.left:
+            kp, km = self._single(k, 1), self._single(k, -1)
+            for l, a in self.right:
+                lp, lm = self._single(l, 1), self._single(l, -1)
+                both = 4 * W[:, 0, k] * W[:, 0, l] * B0
+                kick_y = -2j * (W[:, lp, k] * B[:, lp]
+                                - W[:, lm, k] * B[:, lm]) / (2 * KICK3)
+                kick_x = 2j * W[:, 0, l] * (B[:, kp] - B[:, km]) / (2 * KICK3)
+                if k == l:
+                    second = (B[:, kp] - 2 * B0 + B[:, km]) / KICK3 ** 2
+                else:
+                    second = sum(s1 * s2 * B[:, self._pair(k, l, s1, s2)]
+                                 for s1 in (1, -1) for s2 in (1, -1)) \
+                        / (4 * KICK3 ** 2)
+                value = value + 0.25 * c * a * (both + kick_y + kick_x
+                                                + second)
+        return value
+
+
 @dataclass
 class CorrelationJob:
     """Everything a batch of a correlation run needs.
@@ -70,9 +175,10 @@ class CorrelationJob:
     The trajectories run over ``times`` (``stepping``, ``wait_model``); at
     the times where ``starts`` is True they are copied, kicked and run over
     ``taulist`` (``tau_stepping``, ``model``: each model holds the
-    coefficients on its stepping's grid).  ``a_op`` holds the one e_op A, ``b_op`` the one
-    e_op B, ``kicks`` the ``kicks_of`` B (empty: symmetric ordering).
-    The values of start k are the run's e_op k.
+    coefficients on its stepping's grid).  ``late`` holds the one e_op
+    evaluated at t + tau, ``estimator`` (``TwoOperators`` or
+    ``ThreeOperators``) the copies and how their values combine.  The
+    values of start k are the run's e_op k.
     """
     key: np.ndarray
     model: EngineModel
@@ -83,9 +189,8 @@ class CorrelationJob:
     times: np.ndarray
     starts: np.ndarray
     taulist: np.ndarray
-    a_op: ExpectOps
-    b_op: ExpectOps
-    kicks: list
+    late: ExpectOps
+    estimator: object
     J_limit: np.ndarray
     exclude_faults: bool
     keep_runs: bool
@@ -134,17 +239,18 @@ class CorrelationJob:
 
     def _correlate(self, a, b, rng, out, faulty, steps):
         """Fill ``out`` (count, ntau) from the trajectories' state (a, b)."""
-        count, group = len(a), 1 + 2 * len(self.kicks)
-        B = self._symbol(self.b_op, a, b)
+        copies = self.estimator.copies()
+        count, group = len(a), 1 + len(copies)
         ga, gb = np.repeat(a, group, axis=0), np.repeat(b, group, axis=0)
         grng = np.repeat(rng, group, axis=0)
-        for d, (h, _) in enumerate(self.kicks):
-            for side in (1, -1):
-                U = rotation(h, side * KICK)
-                rows = slice(2 * d + (3 - side) // 2, None, group)
+        for c, turns in enumerate(copies, start=1):
+            rows = slice(c, None, group)
+            for h, angle in turns:
+                U = rotation(h, angle)
                 ga[rows], gb[rows] = (
                     U[:, 0, 0] * ga[rows] + U[:, 0, 1] * gb[rows],
                     U[:, 1, 0] * ga[rows] + U[:, 1, 1] * gb[rows])
+        context = self.estimator.start(ga, gb, group)
         rate = np.full(count * group, -1.0)
         gsteps = np.zeros(count * group, dtype=np.int64)
         bad = np.zeros(count, dtype=bool)
@@ -154,14 +260,11 @@ class CorrelationJob:
                                                rate, gsteps, self.model,
                                                group)
             with np.errstate(all="ignore"):
-                A = self._symbol(self.a_op, ga, gb).reshape(count, group)
+                late = _symbol(self.late, ga, gb).reshape(count, group)
                 J = (np.abs(ga) ** 2 + np.abs(gb) ** 2) / 2 - 0.5
                 over = np.any(J > self.J_limit, axis=1).reshape(count, group)
-                bad |= np.any(over | ~np.isfinite(A), axis=1)
-                value = A[:, 0] * B
-                for d, (_, weight) in enumerate(self.kicks):
-                    value = value + 0.25j * weight * (
-                        A[:, 2 * d + 1] - A[:, 2 * d + 2]) / KICK
+                bad |= np.any(over | ~np.isfinite(late), axis=1)
+                value = self.estimator.combine(context, late)
             faulty[:, k] |= bad
             if bad.any() and not self.exclude_faults:
                 raise FloatingPointError(
@@ -171,11 +274,3 @@ class CorrelationJob:
                     "set options['faults'] = 'exclude' to drop them")
             out[:, k] = np.where(bad, 0.0, value)
         steps += gsteps.reshape(count, group).sum(axis=1)
-
-    @staticmethod
-    def _symbol(ops, a, b):
-        """The one e_op of ``ops`` on the trajectories (a, b)."""
-        variables = phase_variables(a, b)
-        out = np.empty((1, len(a)), dtype=complex)
-        ops.values(0.0, None, variables, out)
-        return out[0]
