@@ -95,6 +95,7 @@ class TwoOperators:
         return [[(h, side * KICK)] for h, _ in self.kicks for side in (1, -1)]
 
     def start(self, a, b, group):
+        """W_B of each trajectory (the first row of each group)."""
         return _symbol(self.b_op, a[::group], b[::group])
 
     def combine(self, B, A):
@@ -109,9 +110,10 @@ class TwoOperators:
 class ThreeOperators:
     """<A(t) B(t + tau) C(t)> = Tr[B e^(L tau) (C rho A)] for A and C linear
     in the spin operators: with C = sum c_k X_k and A = sum a_l Y_l over
-    Hermitian parts, X rho Y = (A_X A_Y - A_X C_Y + C_X A_Y - C_X C_Y) rho
-    / 4 (A: anticommutator, C: commutator), each term a product of symbols
-    or a first or mixed second derivative of the kicked B."""
+    Hermitian parts, X rho Y = ({X,{Y,rho}} - {X,[Y,rho]} + [X,{Y,rho}]
+    - [X,[Y,rho]]) / 4, each term a product of symbols (an anticommutator
+    multiplies by 2 W) or a first or mixed second derivative of the kicked
+    B (a commutator is i d/d eps of a kick)."""
 
     def __init__(self, left, right):
         self.fields, self.left, self.right = [], [], []
@@ -143,10 +145,13 @@ class ThreeOperators:
         return singles + pairs
 
     def start(self, a, b, group):
+        """(count, group, fields) symbols of the generators on every copy
+        at the start."""
         W = _field_symbols(self.fields, a, b)
         return W.reshape(len(a) // group, group, len(self.fields))
 
     def combine(self, W, B):
+        """Per-trajectory values from the late symbols B (count, group)."""
         value = 0.0
         B0 = B[:, 0]
         for k, c in self.left:
