@@ -59,6 +59,24 @@ def laser(N, pump=0.25):
     return piqs.Dicke(N, collective_emission=1.0, pumping=pump * N)
 
 
+def plot_pair(ax, x, exact, twa, stderr, N, every=1):
+    """The exact curve and the TWA points with two-standard-error bars."""
+    line, = ax.plot(x, exact, "-", label=f"exact, N = {N}")
+    ax.errorbar(x[::every], twa[::every], yerr=2 * stderr[::every], fmt="o",
+                ms=3, capsize=2, color=line.get_color(),
+                label=f"TWA, N = {N}")
+
+
+def finish(fig, ax, xlabel, ylabel, name):
+    """Label, save as FIGURES / name and show."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(FIGURES / name, dpi=120)
+    plt.show()
+
+
 # %% [markdown]
 # ## Exact and TWA correlations side by side
 #
@@ -88,16 +106,10 @@ print(f"wall time {time.perf_counter() - start:.0f} s")
 # %%
 fig, ax = plt.subplots(figsize=(5.5, 4))
 for N in N_EXACT:
-    c, se = twa[N].correlation[0].real / N ** 2, twa[N].stderr[0] / N ** 2
-    line, = ax.plot(TAU, exact[N].real / N ** 2, "-", label=f"exact, N = {N}")
-    ax.errorbar(TAU[::2], c[::2], yerr=2 * se[::2], fmt="o", ms=3,
-                capsize=2, color=line.get_color(), label=f"TWA, N = {N}")
-ax.set_xlabel("delay Γτ")
-ax.set_ylabel("⟨J+(τ) J-⟩ / N²")
-ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(FIGURES / "08_correlation.png", dpi=120)
-plt.show()
+    plot_pair(ax, TAU, exact[N].real / N ** 2,
+              twa[N].correlation[0].real / N ** 2, twa[N].stderr[0] / N ** 2,
+              N, every=2)
+finish(fig, ax, "delay Γτ", "⟨J+(τ) J-⟩ / N²", "08_correlation.png")
 
 # %% [markdown]
 # ## Spectra
@@ -117,15 +129,8 @@ for N in N_EXACT:
                                   ntraj=NTRAJ, seeds=N, full_output=True)
     S_exact = 2 * np.real(np.exp(-1j * np.outer(wlist, TAU))
                           @ (weights * exact[N]))
-    line, = ax.plot(wlist, S_exact / N ** 2, "-", label=f"exact, N = {N}")
-    ax.errorbar(wlist, S / N ** 2, yerr=2 * se / N ** 2, fmt="o", ms=3,
-                capsize=2, color=line.get_color(), label=f"TWA, N = {N}")
-ax.set_xlabel("frequency ω / Γ")
-ax.set_ylabel("S(ω) / N²")
-ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(FIGURES / "08_spectrum.png", dpi=120)
-plt.show()
+    plot_pair(ax, wlist, S_exact / N ** 2, S / N ** 2, se / N ** 2, N)
+finish(fig, ax, "frequency ω / Γ", "S(ω) / N²", "08_spectrum.png")
 
 # %% [markdown]
 # ## The linewidth versus pump and N
@@ -200,12 +205,7 @@ for t, e, w in list(zip(tau_g2, g2_exact, g2_twa.real))[::4]:
 fig, ax = plt.subplots(figsize=(5.5, 4))
 ax.plot(tau_g2, g2_exact, "-", label="exact, N = 10")
 ax.plot(tau_g2, g2_twa.real, "o", ms=3, label="TWA, N = 10")
-ax.set_xlabel("delay Γτ")
-ax.set_ylabel("g2(τ)")
-ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(FIGURES / "08_g2_tau.png", dpi=120)
-plt.show()
+finish(fig, ax, "delay Γτ", "g2(τ)", "08_g2_tau.png")
 
 # %% [markdown]
 # ## g2(0) through the lasing window
@@ -236,12 +236,7 @@ for N in G2_N:
     print(f"N = {N}: g2(0) = " + ", ".join(f"{v:.3f}" for v in values))
 ax.axhline(1, color="gray", lw=0.8)
 ax.set_xscale("log")
-ax.set_xlabel("pump rate γ / (N Γ)")
-ax.set_ylabel("g2(0)")
-ax.legend(fontsize=8)
-fig.tight_layout()
-fig.savefig(FIGURES / "08_g2.png", dpi=120)
-plt.show()
+finish(fig, ax, "pump rate γ / (N Γ)", "g2(0)", "08_g2.png")
 
 # %% [markdown]
 # In the lasing window the light is nearly coherent (g2(0) close to 1) and

@@ -22,7 +22,7 @@ from ..operators.symbols import phase_variables
 from ..results import ExpectOps, PhaseSpaceSample
 
 __all__ = ["BLOCK", "BATCH_VALUES_BYTES", "Block", "BatchJob",
-           "BatchOutput", "start_batch"]
+           "BatchOutput", "split_blocks", "start_batch", "value_sums"]
 
 BLOCK = 256  # trajectories per reduction block; batches are multiples of it
 # A batch holds every e_op value of its trajectories at every output time;
@@ -125,35 +125,49 @@ class BatchJob:
             with quiet:
                 self.e_ops.values(t, sample, variables, values[:, :, i])
             _check_finite(values[:, ~faulty, i], self.e_ops.keys, t)
-        out = BatchOutput()
-        for lo in range(0, count, BLOCK):
-            part = slice(lo, lo + BLOCK)
-            rows = lo + np.flatnonzero(~faulty[part])
-            out.blocks.append(Block(
-                ran=len(faulty[part]), faults=faulty_at[part].sum(axis=0),
-                excluded=int(faulty[part].sum()),
-                steps=int(steps[part].sum()),
-                sums=self._sums(values, below, excess, edge, a, b, history,
-                                rows)
-                if len(rows) else None))
-        return out
+        return split_blocks(
+            faulty, faulty_at, steps,
+            lambda rows: self._sums(values, below, excess, edge, a, b,
+                                    history, rows))
 
     def _sums(self, values, below, excess, edge, a, b, history, rows):
         """``TwaResult.add_block`` arguments of the trajectories ``rows``."""
-        blk = values[:, rows, :]
         diagnostics = {"J_below_1": below[rows].sum(axis=0)}
         for name, value in (("J_excess", excess), ("edge_occupation", edge)):
             if value is not None:
                 diagnostics[name] = value[rows].sum(axis=0)
                 diagnostics[name + "_sq"] = (value[rows] ** 2).sum(axis=0)
         return dict(
-            sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
-            count=len(rows), runs=blk if self.keep_runs else None,
+            **value_sums(values, rows, self.keep_runs),
             diagnostics=diagnostics,
             final_state=({"a": a[rows], "b": b[rows]}
                          if self.store_final_state else None),
             states=(None if history is None else
                     {"a": history[0, rows], "b": history[1, rows]}))
+
+
+def value_sums(values, rows, keep_runs):
+    """Sums, squared moduli and (``keep_runs``) the values themselves of
+    the trajectories ``rows`` of ``values`` (n_eops, count, n_times)."""
+    blk = values[:, rows, :]
+    return dict(sums=blk.sum(axis=1), sumsq=(np.abs(blk) ** 2).sum(axis=1),
+                count=len(rows), runs=blk if keep_runs else None)
+
+
+def split_blocks(faulty, faulty_at, steps, sums_of):
+    """The ``BatchOutput`` of a batch: BLOCK trajectories a block, the
+    faulty ones (``faulty``, by output time ``faulty_at``) counted and left
+    out; ``sums_of(rows)`` gives the ``add_block`` arguments of the kept
+    ``rows``."""
+    out = BatchOutput()
+    for lo in range(0, len(faulty), BLOCK):
+        part = slice(lo, lo + BLOCK)
+        rows = lo + np.flatnonzero(~faulty[part])
+        out.blocks.append(Block(
+            ran=len(faulty[part]), faults=faulty_at[part].sum(axis=0),
+            excluded=int(faulty[part].sum()), steps=int(steps[part].sum()),
+            sums=sums_of(rows) if len(rows) else None))
+    return out
 
 
 def start_batch(key, init, M, first, count, threads=0):

@@ -19,8 +19,8 @@ from ..assembly import Stepping
 from ..engine import EngineModel, SamplingTables
 from ..operators.symbols import phase_variables
 from ..results import ExpectOps
-from .batches import (BATCH_VALUES_BYTES, BLOCK, Block, BatchOutput,
-                      start_batch)
+from .batches import (BATCH_VALUES_BYTES, BLOCK, split_blocks, start_batch,
+                      value_sums)
 
 __all__ = ["KICK", "KICK3", "CorrelationJob", "TwoOperators", "ThreeOperators",
            "kicks_of", "rotation"]
@@ -68,10 +68,9 @@ def rotation(h, angle):
     return U
 
 
-def _symbol(ops, a, b):
-    """The one e_op of ``ops`` on the trajectories (a, b)."""
-    variables = phase_variables(a, b)
-    out = np.empty((1, len(a)), dtype=complex)
+def _symbol(ops, variables):
+    """The one e_op of ``ops`` on trajectories' phase-space variables."""
+    out = np.empty((1, len(variables)), dtype=complex)
     ops.values(0.0, None, variables, out)
     return out[0]
 
@@ -96,7 +95,7 @@ class TwoOperators:
 
     def start(self, a, b, group):
         """W_B of each trajectory (the first row of each group)."""
-        return _symbol(self.b_op, a[::group], b[::group])
+        return _symbol(self.b_op, phase_variables(a[::group], b[::group]))
 
     def combine(self, B, A):
         """Per-trajectory values from the late symbols A (count, group)."""
@@ -226,21 +225,9 @@ class CorrelationJob:
             if self.starts[i]:
                 self._correlate(a, b, rng, values[k], faulty, steps)
                 k += 1
-        out = BatchOutput()
-        for lo in range(0, count, BLOCK):
-            part = slice(lo, lo + BLOCK)
-            rows = lo + np.flatnonzero(~faulty[part, -1])
-            blk = values[:, rows, :]
-            out.blocks.append(Block(
-                ran=len(faulty[part]), faults=faulty[part].sum(axis=0),
-                excluded=int(faulty[part, -1].sum()),
-                steps=int(steps[part].sum()),
-                sums=dict(sums=blk.sum(axis=1),
-                          sumsq=(np.abs(blk) ** 2).sum(axis=1),
-                          count=len(rows),
-                          runs=blk if self.keep_runs else None)
-                if len(rows) else None))
-        return out
+        return split_blocks(faulty[:, -1], faulty, steps,
+                            lambda rows: value_sums(values, rows,
+                                                    self.keep_runs))
 
     def _correlate(self, a, b, rng, out, faulty, steps):
         """Fill ``out`` (count, ntau) from the trajectories' state (a, b)."""
@@ -265,8 +252,9 @@ class CorrelationJob:
                                                rate, gsteps, self.model,
                                                group)
             with np.errstate(all="ignore"):
-                late = _symbol(self.late, ga, gb).reshape(count, group)
-                J = (np.abs(ga) ** 2 + np.abs(gb) ** 2) / 2 - 0.5
+                variables = phase_variables(ga, gb)
+                late = _symbol(self.late, variables).reshape(count, group)
+                J = variables[:, 3::4] - 0.5
                 over = np.any(J > self.J_limit, axis=1).reshape(count, group)
                 bad |= np.any(over | ~np.isfinite(late), axis=1)
                 value = self.estimator.combine(context, late)
