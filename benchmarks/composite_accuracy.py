@@ -8,6 +8,7 @@
    the mapping onto one ensemble of N_tot = M N emitters).
 
     python benchmarks/composite_accuracy.py [--ntraj 4000] [--part 1 2]
+        [--initial-sampling moments|ring]
 """
 
 import argparse
@@ -19,7 +20,7 @@ from qutip_twa import models, twasolve
 from qutip_twa.exact import pair_solve, uniform_chain_emission
 
 
-def two_ensembles(ntraj, N=20, t_end=2.0):
+def two_ensembles(ntraj, options, N=20, t_end=2.0):
     tlist = np.linspace(0, t_end, 101)
     n2 = (2 * N) ** 2
     print(f"two ensembles, N = {N} each, pump 10 G, {ntraj} trajectories")
@@ -37,7 +38,8 @@ def two_ensembles(ntraj, N=20, t_end=2.0):
         t_exact = time.perf_counter() - start
         start = time.perf_counter()
         twa = twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
-                       e_ops=e_ops, ntraj=ntraj, seeds=1, **ch.rates)
+                       e_ops=e_ops, ntraj=ntraj, seeds=1, options=options,
+                       **ch.rates)
         t_twa = time.perf_counter() - start
         mean = twa.e_data["I_F"].real / n2
         err = np.abs(mean - exact)
@@ -52,7 +54,7 @@ def two_ensembles(ntraj, N=20, t_end=2.0):
               f"{100 * (1 - ratio):.1f}%")
 
 
-def uniform_chains(ntraj, N=10, sizes=(10, 100)):
+def uniform_chains(ntraj, options, N=10, sizes=(10, 100)):
     print(f"phi = 0 chains, N = {N} per site, pump 0.25 N_tot G, "
           f"{ntraj} trajectories")
     print(f"{'M':>5} {'max err I_m/N^2':>16} {'max stderr':>11} "
@@ -67,7 +69,7 @@ def uniform_chains(ntraj, N=10, sizes=(10, 100)):
         start = time.perf_counter()
         twa = twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
                        e_ops=[ch.site_emission(m) for m in sites],
-                       ntraj=ntraj, seeds=1, **ch.rates)
+                       ntraj=ntraj, seeds=1, options=options, **ch.rates)
         t_twa = time.perf_counter() - start
         err = max(np.abs(twa.expect[k].real / N ** 2 - site).max()
                   for k in range(len(sites)))
@@ -80,11 +82,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ntraj", type=int, default=4000)
     parser.add_argument("--part", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--initial-sampling", default="moments",
+                        choices=["moments", "ring"])
     args = parser.parse_args()
+    options = {"initial_sampling": args.initial_sampling}
     if 1 in args.part:
-        two_ensembles(args.ntraj)
+        two_ensembles(args.ntraj, options)
     if 2 in args.part:
-        uniform_chains(args.ntraj)
+        uniform_chains(args.ntraj, options)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import numpy as np
 from qutip.solver.mesolve import MESolver
 from qutip.ui.progressbar import progress_bars
 
-from .assembly import STEPS_PER_UNIT_RATE
+from .assembly import INITIAL_SAMPLINGS, STEPS_PER_UNIT_RATE
 from .run import BLOCK, PROCESS_MAPS
 
 __all__ = ["DEFAULT_OPTIONS", "MESOLVE_ONLY_OPTIONS", "check_options",
@@ -35,6 +35,7 @@ DEFAULT_OPTIONS = {
     "steps_per_rate": STEPS_PER_UNIT_RATE,
     "batch_size": 8192,
     "faults": "raise",
+    "initial_sampling": "moments",
 }
 MAPS = ("parallel", "serial", *PROCESS_MAPS)
 # mesolve's own options (its ODE integrators'), accepted and ignored
@@ -120,6 +121,7 @@ VALIDATORS = {
     "steps_per_rate": _positive_number,
     "batch_size": _batch_size,
     "faults": _choice("raise", "exclude"),
+    "initial_sampling": _choice(*INITIAL_SAMPLINGS),
 }
 
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .assembly import Stepping
+from .assembly import Stepping, sampling_tables
 from .checks import check_ntraj, check_tlist
 from .diagnostics import fault_limit
-from .engine import SamplingTables
 from .engine.rng import root_key
 from .operators import EnsembleOperator
 from .results import ExpectOps, TwaResult
@@ -107,8 +106,8 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
     job = CorrelationJob(
         key=key, model=model.engine_model(tau_stepping.grid),
         wait_model=model.engine_model(stepping.grid),
-        init=SamplingTables(
-            *translate_state(state0, ens, spin).sampling_tables()),
+        init=sampling_tables(translate_state(state0, ens, spin),
+                             opts["initial_sampling"]),
         stepping=stepping, tau_stepping=tau_stepping, times=times,
         starts=starts, taulist=taulist, late=ExpectOps({"late": late}),
         estimator=estimator,

@@ -64,12 +64,14 @@ def test_forms_of_the_system_agree(form, reference):
 
 @pytest.mark.parametrize("form", list(TIME_DEPENDENT_FORMS))
 def test_time_dependent_forms_agree_with_fixed_steps(form):
+    """Equal up to rounding, which a trajectory on the edge of a branch of
+    the step (the J = N/2 edge, Section 5.4) can amplify: 1e-5 relative."""
     result = TIME_DEPENDENT_FORMS[form]()
     assert not result.stats["adaptive"]
     reference = solve(piqs.Dicke(N, hamiltonian=H, **RATES), options=FIXED)
     np.testing.assert_allclose(np.array(result.expect),
-                               np.array(reference.expect), rtol=1e-7,
-                               atol=1e-7 * N ** 2)
+                               np.array(reference.expect), rtol=1e-5,
+                               atol=1e-5 * N ** 2)
 
 
 # Same model, but floating-point sums in another order or noise multiplied

@@ -5,7 +5,8 @@ engine (the model's arrays, the initial-state tables, the step plan) and
 what comes back (means, standard errors, steps, fault counts).
 ``tests/data/reference_results.npz`` holds these from the engine of commit
 b0d99ca (the cases of input forms added later from the commit that added
-them); a refactoring of the pipeline must reproduce them exactly.
+them), all regenerated when the default initial sampling became "moments";
+a refactoring of the pipeline must reproduce them exactly.
 Regenerate cases (only for a deliberate change of results, said in the
 commit) with ``python tests/test_reference_results.py [case ...]``.
 """

@@ -45,7 +45,11 @@ def test_fig2b_trough_is_flagged_where_the_twa_fails(N):
     err = np.abs(twa.expect[0].real - exact)
     failed = err > SAFETY * twa.stderr_expect[0]
     assert np.any(failed & flagged)
-    assert np.all(twa.expect[0].real[flagged] < exact[flagged])
+    # low in the flagged interval: never above by more than the noise, and
+    # below at three quarters of its times or more (no bias: 1.5% chance)
+    below = (twa.expect[0].real - exact)[flagged]
+    assert np.all(below < SAFETY * twa.stderr_expect[0][flagged])
+    assert np.mean(below < 0) >= 0.75
     trough = np.argmin(np.where((tlist > 0.3) & (tlist < 1.5), exact,
                                 np.inf))
     assert flagged[trough]

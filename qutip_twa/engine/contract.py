@@ -66,7 +66,8 @@ class SamplingTables(NamedTuple):
     Ensemble m draws a Dicke state (J, M) from the cumulative populations
     ``cum_prob[m]`` (rows padded with 1.0), with Fock numbers
     ``n_a[m], n_b[m]`` = J + M, J - M, then rotates it by the Bloch angles
-    ``theta[m], phi[m]`` (zero for Dicke mixtures).
+    ``theta[m], phi[m]`` (zero for Dicke mixtures).  An occupied Fock
+    mode n draws |z|^2 uniformly from n + 1/2 +- ``spread`` (0: a ring).
     """
 
     cum_prob: np.ndarray
@@ -74,3 +75,4 @@ class SamplingTables(NamedTuple):
     n_b: np.ndarray
     theta: np.ndarray
     phi: np.ndarray
+    spread: float

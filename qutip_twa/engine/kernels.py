@@ -408,10 +408,14 @@ def _advance_group(a, b, rng, first, group, span, dt_max, steps_per_rate,
 
 
 @nb.njit(inline="always", cache=True)
-def _fock(st, n):
-    """Amplitude sampling Fock state n: fixed modulus or vacuum Gaussian."""
+def _fock(st, n, spread):
+    """Amplitude sampling Fock state n: |z|^2 uniform on n + 1/2 +- spread
+    (a ring where spread = 0) with a uniform phase, or a vacuum Gaussian."""
     if n > 0:
-        return np.sqrt(n + 0.5) * np.exp(2j * np.pi * uniform(st))
+        x = n + 0.5
+        if spread > 0.0:
+            x += spread * (2.0 * uniform(st) - 1.0)
+        return np.sqrt(x) * np.exp(2j * np.pi * uniform(st))
     x, y = normal_pair(st)
     return 0.5 * (x + 1j * y)
 
@@ -434,8 +438,8 @@ def sample_initial(rng, a, b, tables):
             u = uniform(st)
             idx = np.searchsorted(cum_prob[m], u, side="right")
             idx = min(idx, cum_prob.shape[1] - 1)
-            za = _fock(st, n_a[m, idx])
-            zb = _fock(st, n_b[m, idx])
+            za = _fock(st, n_a[m, idx], tables.spread)
+            zb = _fock(st, n_b[m, idx], tables.spread)
             c, s = np.cos(0.5 * theta[m]), np.sin(0.5 * theta[m])
             e = np.exp(1j * phi[m])
             a[i, m] = c * za - s * np.conj(e) * zb
