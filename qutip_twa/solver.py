@@ -429,7 +429,7 @@ def solver_for(H, c_ops, e_ops, rho0, *, options, args, N, rates):
     options = check_options(options)
     ens, spin = find_ensembles(H, c_ops, e_ops, rho0, N)
     return TwaSolver(H, c_ops, options=options, args=args,
-                     N=int(ens.N[0]) if spin else ens, **rates)
+                     N=int(ens.N[0]) if spin is True else ens, **rates)
 
 
 def _with_times(H, tlist):

@@ -4,9 +4,10 @@ Each test builds a model of ``qutip-notebooks/examples/piqs-*.ipynb`` with
 the tutorial's parameters, runs ``qutip.mesolve`` with the tutorial's
 arguments (its ``Options(store_states=True)`` written as the QuTiP 5 dict)
 and ``twasolve`` with the same arguments, and compares them within the TWA
-budget of docs/theory.md Section 8 plus SAFETY standard errors.  Models
-with a cavity mode or several ensembles in one superoperator are not
-covered here (they need the cavity issue's spin-boson front end).
+budget of docs/theory.md Section 8 plus SAFETY standard errors.  The
+multiple-ensembles tutorial is in test_spin_tensor.py (its jmat part) and
+test_composite.py (its super_tensor part); models with a cavity mode
+need the cavity issue's spin-boson front end.
 """
 
 import numpy as np

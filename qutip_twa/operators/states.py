@@ -156,12 +156,15 @@ class ProductState:
             for n, t, p in zip(ensembles.N, theta, phi)])
 
     @classmethod
-    def from_qobjs(cls, ensembles, states):
+    def from_qobjs(cls, ensembles, states, spin=None):
+        """One PIQS Dicke-basis state per ensemble (``spin[m]``: a state of
+        spin j = N_m/2 instead)."""
         if isinstance(states, qutip.Qobj) or len(states) != ensembles.M:
             raise ValueError(f"states must be a list of {ensembles.M} PIQS "
                              "Dicke-basis states, one per ensemble")
-        return cls(ensembles, [identify_initial_state(q, int(n))
-                               for q, n in zip(states, ensembles.N)])
+        spin = spin or (False,) * ensembles.M
+        return cls(ensembles, [identify_initial_state(q, int(n), s)
+                               for q, n, s in zip(states, ensembles.N, spin)])
 
     def dicke_populations(self, N):
         """Populations over the PIQS Dicke basis of one ensemble of N

@@ -115,8 +115,9 @@ def dicke_operator(op, ensembles, name, max_degree=4, spin=False):
     return EnsembleOperator(ensembles, words)
 
 
-def tensor_operator(op, ensembles, name, max_degree=4):
-    """Identify a ``Qobj`` on a tensor product of Dicke bases.
+def tensor_operator(op, ensembles, name, max_degree=4, spin=None):
+    """Identify a ``Qobj`` on a tensor product of Dicke bases (``spin[m]``:
+    factor m is the spin j = N_m/2 instead, as ``qutip.jmat``).
 
     The operator is projected onto products of single-ensemble monomials
     J+^p Jz^q J-^r of total degree <= ``max_degree`` (taken greedily by
@@ -129,18 +130,22 @@ def tensor_operator(op, ensembles, name, max_degree=4):
     EnsembleOperator
     """
     N = [int(n) for n in ensembles.N]
-    dims = [num_dicke_states(n) for n in N]
+    spin = spin or (False,) * len(N)
+    dims = factor_dims(N, spin)
     if not isinstance(op, Qobj) or not op.isoper:
         raise TypeError(f"{name} must be an operator Qobj on the tensor "
                         f"product of PIQS Dicke bases {dims}")
     if list(op.dims[0]) != dims or list(op.dims[1]) != dims:
         raise ValueError(f"{name} has dims {op.dims}, expected {[dims, dims]}"
-                         f" for {ensembles!r} (PIQS Dicke bases)")
+                         f" for {ensembles!r} (PIQS Dicke bases, or spin "
+                         "j = N/2 where a factor's dimension is not a Dicke "
+                         "dimension)")
     mat = op.to("csr").data_as("csr_matrix").tocoo()
     sub_rows = np.unravel_index(mat.row, dims)
     sub_cols = np.unravel_index(mat.col, dims)
     exps = monomial_exponents(4)
-    dense = [[m.toarray() for m in monomial_matrices(n)] for n in N]
+    monomials = [monomial_matrices(n, spin=s) for n, s in zip(N, spin)]
+    dense = [[m.toarray() for m in mats] for mats in monomials]
     grams = [np.array([[np.vdot(a, b) for b in d] for a in d]) for d in dense]
     degrees = [sum(e) for e in exps]
     candidates = sorted(_products(len(N), degrees, max_degree),
@@ -176,8 +181,7 @@ def tensor_operator(op, ensembles, name, max_degree=4):
             continue
         factor = sp.identity(1, dtype=complex, format="csr")
         for m in range(len(N)):
-            factor = sp.kron(factor, monomial_matrices(N[m])[c[m]],
-                             format="csr")
+            factor = sp.kron(factor, monomials[m][c[m]], format="csr")
         fitted = fitted + x * factor
         word = "".join("+" * exps[i][0] + "z" * exps[i][1] + "-" * exps[i][2]
                        for i in c)
@@ -199,6 +203,12 @@ def tensor_operator(op, ensembles, name, max_degree=4):
     return EnsembleOperator(ensembles, {
         w: (np.array(r, np.int64).reshape(len(cs), len(w)), np.array(cs))
         for w, (r, cs) in grouped.items()})
+
+
+def factor_dims(N, spin):
+    """Dimensions of the tensor factors: PIQS Dicke bases, or spin
+    j = N/2 where ``spin``."""
+    return [n + 1 if s else num_dicke_states(n) for n, s in zip(N, spin)]
 
 
 def _products(M, degrees, budget):

@@ -63,13 +63,14 @@ class System:
 
 def as_operator(x, ens, name, max_degree=4, spin=False):
     """An ``EnsembleOperator`` or operator ``Qobj`` as an operator on ens
-    (``spin``: one-space Qobjs are spin-j operators)."""
+    (``spin``: one-space Qobjs are spin-j operators; for several ensembles,
+    that reading per tensor factor)."""
     if isinstance(x, EnsembleOperator):
         op = x
     elif isinstance(x, Qobj) and not x.issuper:
         op = dicke_operator(x, ens, name, max_degree, spin) \
             if ens.M == 1 and len(x.dims[0]) == 1 \
-            else tensor_operator(x, ens, name, max_degree)
+            else tensor_operator(x, ens, name, max_degree, _per_factor(spin))
     elif isinstance(x, Qobj):
         raise TypeError(f"{name}: superoperators are not supported for "
                         "several ensembles; give H, collective c_ops and "
@@ -143,7 +144,8 @@ class _Translation:
         """A Liouvillian on the tensor product of the ensembles' bases."""
         if len(L.dims[0][0]) != self.ens.M:
             raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
-        H, rates, jumps = decompose_tensor_liouvillian(L, self.ens, name)
+        H, rates, jumps = decompose_tensor_liouvillian(
+            L, self.ens, name, _per_factor(self.spin))
         for process in LOCAL_PROCESSES:
             if np.any(rates[process]) and process in self.keywords:
                 raise ValueError(
@@ -240,7 +242,7 @@ def translate_state(rho0, ens, spin=False):
             return ProductState(ens, [identify_initial_state(
                 rho0, int(ens.N[0]), spin)])
         if len(rho0.dims[0]) == ens.M:
-            return _product_of_qobj(rho0, ens)
+            return _product_of_qobj(rho0, ens, _per_factor(spin))
     raise TypeError(
         "rho0 must be a Qobj in the PIQS Dicke basis (for several ensembles "
         "a product of such states on their tensor product) or a "
@@ -248,7 +250,13 @@ def translate_state(rho0, ens, spin=False):
         f"product()), got {type(rho0).__name__}")
 
 
-def _product_of_qobj(rho0, ens):
+def _per_factor(spin):
+    """The spin reading per tensor factor (None: every factor a Dicke
+    basis)."""
+    return spin if isinstance(spin, tuple) else None
+
+
+def _product_of_qobj(rho0, ens, spin=None):
     rho = rho0.proj() if rho0.isket else rho0
     parts = [rho.ptrace(m) for m in range(ens.M)]
     diff = (rho - qutip.tensor(parts)).norm()
@@ -256,7 +264,7 @@ def _product_of_qobj(rho0, ens):
         raise ValueError(f"rho0 is not a product of one state per ensemble "
                          f"(distance {diff:.2e} to the product of its "
                          "partial traces); TWA samples product states")
-    return ProductState.from_qobjs(ens, parts)
+    return ProductState.from_qobjs(ens, parts, spin)
 
 
 def translate_e_ops(e_ops, ens, spin=False):

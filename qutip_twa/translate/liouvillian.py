@@ -83,9 +83,10 @@ def _dissipator_term(A, B, X):
     return A @ (B.conj() @ X.T).T - 0.5 * (bda @ X + (bda.T @ X.T).T)
 
 
-def _collective_ops(N):
-    """(J-, Jz, J+) in the Dicke basis, the order of the collective rates."""
-    jz, jp, jm = collective_matrices(N)
+def _collective_ops(N, spin=False):
+    """(J-, Jz, J+) in the Dicke basis (``spin``: of spin j = N/2), the
+    order of the collective rates."""
+    jz, jp, jm = collective_matrices(N, spin)
     return jm, jz, jp
 
 

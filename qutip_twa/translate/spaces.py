@@ -7,15 +7,18 @@ where its dimension allows both readings, ``N=``, the other inputs, or the
 reading that fits with the lower polynomial degree decides.
 """
 
+import itertools
+
 import numpy as np
 from qutip import Qobj, QobjEvo, piqs
 
 from ..operators import EnsembleOperator, Ensembles, ProductState
 from ..operators.dicke import infer_num_emitters, num_dicke_states
-from .collective import dicke_operator
+from .collective import dicke_operator, tensor_operator
 from .inputs import translate_state
+from .tensor_liouvillian import decompose_tensor_liouvillian
 
-__all__ = ["find_ensembles"]
+__all__ = ["find_ensembles", "factor_reading"]
 
 
 def _items(name, x):
@@ -36,13 +39,13 @@ def _items(name, x):
     return [(name, x)]
 
 
-def _ensembles_of(label, item, spin=False):
+def _ensembles_of(label, item, spin=False, factors=None):
     """(Ensembles, kind) an input implies, or None if it implies nothing.
 
     kind: "one" (a piqs.Dicke or superoperator: one ensemble only),
     "dicke" (a one-space Qobj: PIQS Dicke basis, or with ``spin`` the spin
     j = N/2 of N emitters in their symmetric subspace) or "ops" (anything
-    else).
+    else); ``factors`` is the spin reading of tensor factors.
     """
     if isinstance(item, (EnsembleOperator, ProductState)):
         return item.ensembles, "ops"
@@ -52,12 +55,23 @@ def _ensembles_of(label, item, spin=False):
         return None
     dims = item.dims[0][0] if item.issuper else item.dims[0]
     if len(dims) > 1:
-        return Ensembles([infer_num_emitters(d, f"{label} (subsystem {k})")
-                          for k, d in enumerate(dims)]), "ops"
+        if factors is None or len(factors) != len(dims):
+            factors = [factor_reading(d)[1] for d in dims]
+        return _factor_ensembles(dims, factors), "ops"
     if spin and not item.issuper:
         return Ensembles([dims[0] - 1]), "dicke"
     return Ensembles([infer_num_emitters(dims[0], label)]), \
         "one" if item.issuper else "dicke"
+
+
+def factor_reading(d):
+    """(N, spin) of a tensor factor of dimension d: the PIQS Dicke basis of
+    N emitters where d is a Dicke dimension, else (like ``qutip.jmat``) the
+    spin j = (d - 1)/2 of N = d - 1 emitters in their symmetric subspace."""
+    try:
+        return infer_num_emitters(d), False
+    except ValueError:
+        return d - 1, True
 
 
 def _ensembles_of_N(N):
@@ -73,17 +87,19 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
     """(Ensembles, spin): the one ``Ensembles`` that all inputs act on, and
     whether their one-space ``Qobj``s are spin-j operators and states
     (``qutip.jmat``, ``spin_coherent``: N = 2j emitters in their symmetric
-    subspace) rather than in the PIQS Dicke basis.
+    subspace) rather than in the PIQS Dicke basis.  For several ensembles
+    ``spin`` has that reading per tensor factor (``factor_reading``).
 
     Raises ValueError, naming the inputs, when they disagree or when a
     dimension reads both ways and the operators cannot tell.
     """
     inputs = (("H", H), ("c_ops", c_ops), ("rho0", rho0), ("e_ops", e_ops))
     spin = _reads_spin(inputs, N)
+    factors = _tensor_reading(inputs, N)
     found = [] if N is None else [("N", _ensembles_of_N(N), "N")]
     for name, x in inputs:
         for label, item in _items(name, x):
-            got = _ensembles_of(label, item, spin)
+            got = _ensembles_of(label, item, spin, factors)
             if got is not None:
                 found.append((label, *got))
     if not found:
@@ -114,7 +130,79 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
         if kind != "one" and other != ens:
             raise ValueError(f"{first} is defined on {ens!r} but {label} "
                              f"on {other!r}; use one Ensembles for all")
-    return ens, spin
+    return ens, factors or (False,) * ens.M
+
+
+def _factor_ensembles(dims, factors):
+    return Ensembles([d - 1 if s else infer_num_emitters(d)
+                      for d, s in zip(dims, factors)])
+
+
+def _tensor_reading(inputs, N):
+    """The spin reading of each factor of the tensor-product Qobjs among
+    ``inputs`` (None if there are none).
+
+    A factor whose dimension is not a PIQS Dicke dimension is a spin
+    j = (d - 1)/2 (``qutip.jmat``).  One whose dimension d > 2 is both
+    (6: N = 3 in the Dicke basis, or j = 5/2) is read as ``N`` (an
+    ``Ensembles``) says, else as the reading under which every
+    tensor-product operator, superoperator and state fits with the lowest
+    total degree (a PIQS Jz is Jz, a jmat Jz read in a Dicke basis is Jz
+    plus a function of J^2); on a tie, or if none fits (the Dicke reading
+    then reports what does not), the Dicke basis.
+    """
+    items = [(name, label, item) for name, x in inputs
+             for label, item in _items(name, x)
+             if isinstance(item, (Qobj, QobjEvo))
+             and len(_space_dims(item)) > 1]
+    if not items:
+        return None
+    dims = list(_space_dims(items[0][2]))
+    factors = tuple(factor_reading(d)[1] for d in dims)
+    ambiguous = [m for m, d in enumerate(dims) if d > 2 and not factors[m]]
+    if isinstance(N, Ensembles) and N.M == len(dims):
+        return tuple(factors[m] or (m in ambiguous and N.N[m] == d - 1)
+                     for m, d in enumerate(dims))
+    best, best_degree = factors, None
+    for k in range(len(ambiguous) + 1 if ambiguous else 0):
+        for spins in itertools.combinations(ambiguous, k):
+            trial = tuple(s or m in spins for m, s in enumerate(factors))
+            degree = _fit_degree(items, dims, trial)
+            if degree is not None and (best_degree is None
+                                       or degree < best_degree):
+                best, best_degree = trial, degree
+    return best
+
+
+def _space_dims(item):
+    return item.dims[0][0] if item.issuper else item.dims[0]
+
+
+def _fit_degree(items, dims, factors):
+    """Summed degree of the tensor-product inputs in that reading, or None
+    if one does not fit it."""
+    ens = _factor_ensembles(dims, factors)
+    degree = {"H": 4, "c_ops": 1, "e_ops": 4}
+    total = 0
+    try:
+        for name, label, item in sorted(items, key=lambda x: x[2].issuper):
+            if list(_space_dims(item)) != dims:
+                continue
+            if item.issuper:
+                H, _, jumps = decompose_tensor_liouvillian(item, ens, label,
+                                                           factors)
+                total += H.degree + sum(j.degree for j in jumps)
+            elif name == "rho0":
+                translate_state(item, ens, factors)
+            else:
+                for part in (item.to_list() if isinstance(item, QobjEvo)
+                             else [item]):
+                    total += tensor_operator(
+                        part if isinstance(part, Qobj) else part[0], ens,
+                        label, degree[name], factors).degree
+    except ValueError:
+        return None
+    return total
 
 
 def _reads_spin(inputs, N):

@@ -24,9 +24,8 @@ import scipy.sparse as sp
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator
-from ..operators.dicke import (monomial_exponents, monomial_matrices,
-                               num_dicke_states)
-from .collective import _products
+from ..operators.dicke import monomial_exponents, monomial_matrices
+from .collective import _products, factor_dims
 from .liouvillian import (PIQS_DIGITS, RATE_NAMES, RESIDUAL_TOL,
                           _DEPENDENCE_TOL, _collective_ops, _commutator,
                           _dissipator_term, _independent,
@@ -59,7 +58,7 @@ def _on_factor(G, X, m, dims):
         X.shape)
 
 
-def decompose_tensor_liouvillian(L, ens, name):
+def decompose_tensor_liouvillian(L, ens, name, spin=None):
     """H, local rates and collective jumps of a Liouvillian of ensembles.
 
     Parameters
@@ -70,6 +69,10 @@ def decompose_tensor_liouvillian(L, ens, name):
     ens : Ensembles
     name : str
         Argument name for messages.
+    spin : tuple of bool, optional
+        Factors that are spins j = N_m/2 (``qutip.jmat``) instead of Dicke
+        bases; they, and single emitters, have no PIQS local dissipators
+        (their dissipators are collective jumps).
 
     Returns
     -------
@@ -87,7 +90,8 @@ def decompose_tensor_liouvillian(L, ens, name):
     """
     mat, d = _superoperator_matrix(L, name)
     N = [int(n) for n in ens.N]
-    dims = [num_dicke_states(n) for n in N]
+    spin = spin or (False,) * len(N)
+    dims = factor_dims(N, spin)
     if list(L.dims[0][0]) != dims:
         raise ValueError(f"{name} acts on {L.dims[0][0]}, expected the PIQS "
                          f"Dicke bases {dims} of {ens!r}")
@@ -99,12 +103,17 @@ def decompose_tensor_liouvillian(L, ens, name):
     for c in products:
         op = sp.identity(1, dtype=complex, format="csr")
         for m, i in enumerate(c):
-            op = sp.kron(op, monomial_matrices(N[m])[i], format="csr")
+            op = sp.kron(op, monomial_matrices(N[m], spin=spin[m])[i],
+                         format="csr")
         hams.append(op)
-    piqs_generators = [(m, G) for m in range(M)
+    # a single emitter's PIQS dissipators are D[J-], D[Jz], D[J+] of its
+    # factor, already among the collective terms: fitting both splits a
+    # jump that couples ensembles into pieces that are not positive
+    dicke = [m for m in range(M) if not spin[m] and N[m] > 1]
+    piqs_generators = [(m, G) for m in dicke
                        for G in _piqs_generators(N[m], RATE_NAMES)]
     ops = [_embed(x, m, dims) for m in range(M)
-           for x in _collective_ops(N[m])]
+           for x in _collective_ops(N[m], spin[m])]
     pairs = [(a, b) for a in range(3 * M) for b in range(3 * M)]
 
     nh, ng = len(hams), len(piqs_generators)
@@ -149,7 +158,8 @@ def decompose_tensor_liouvillian(L, ens, name):
     noise = max(100 * residual, 1e-12)
     coef = np.where(weight > noise, coef, 0)
     H = _hamiltonian(coef[:nh], products, ens, name, noise)
-    piqs_rates = coef[nh:nh + ng].reshape(M, 6)
+    piqs_rates = np.zeros((M, 6), complex)
+    piqs_rates[dicke] = coef[nh:nh + ng].reshape(len(dicke), 6)
     if np.any(np.abs(piqs_rates.imag) > max(1e-8, noise) * np.abs(
             piqs_rates).max(initial=1.0)) or np.any(piqs_rates.real < 0):
         raise ValueError(f"{name} has a negative or complex PIQS rate; "
