@@ -121,6 +121,10 @@ OTHER_CASES = [
      "N must be a positive integer"),
     ("uniform chain M = 0", lambda: _uniform(M=0), ValueError,
      "M must be a positive integer"),
+    ("tensor factor of dimension 1", lambda: twasolve(
+        qutip.tensor(qutip.qeye(1), qutip.jmat(1, "z")),
+        qutip.tensor(qutip.basis(1, 0), qutip.spin_state(1, 1)), [0, 1],
+        ntraj=8), ValueError, "dimension 1 holds no emitters"),
 ]
 
 

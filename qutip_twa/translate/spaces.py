@@ -14,11 +14,12 @@ from qutip import Qobj, QobjEvo, piqs
 
 from ..operators import EnsembleOperator, Ensembles, ProductState
 from ..operators.dicke import infer_num_emitters, num_dicke_states
-from .collective import dicke_operator, tensor_operator
-from .inputs import translate_state
+from .inputs import as_operator, translate_state
 from .tensor_liouvillian import decompose_tensor_liouvillian
 
 __all__ = ["find_ensembles", "factor_reading"]
+
+_MAX_DEGREE = {"H": 4, "c_ops": 1, "e_ops": 4}
 
 
 def _items(name, x):
@@ -53,7 +54,7 @@ def _ensembles_of(label, item, spin=False, factors=None):
         return Ensembles([int(item.N)]), "one"
     if not isinstance(item, (Qobj, QobjEvo)):
         return None
-    dims = item.dims[0][0] if item.issuper else item.dims[0]
+    dims = _space_dims(item)
     if len(dims) > 1:
         if factors is None or len(factors) != len(dims):
             factors = [factor_reading(d)[1] for d in dims]
@@ -68,6 +69,9 @@ def factor_reading(d):
     """(N, spin) of a tensor factor of dimension d: the PIQS Dicke basis of
     N emitters where d is a Dicke dimension, else (like ``qutip.jmat``) the
     spin j = (d - 1)/2 of N = d - 1 emitters in their symmetric subspace."""
+    if d < 2:
+        raise ValueError(f"a tensor factor of dimension {d} holds no "
+                         "emitters; each factor must be one ensemble's space")
     try:
         return infer_num_emitters(d), False
     except ValueError:
@@ -160,14 +164,17 @@ def _tensor_reading(inputs, N):
     dims = list(_space_dims(items[0][2]))
     factors = tuple(factor_reading(d)[1] for d in dims)
     ambiguous = [m for m, d in enumerate(dims) if d > 2 and not factors[m]]
+    if not ambiguous:
+        return factors
     if isinstance(N, Ensembles) and N.M == len(dims):
         return tuple(factors[m] or (m in ambiguous and N.N[m] == d - 1)
                      for m, d in enumerate(dims))
+    items = [x for x in items if list(_space_dims(x[2])) == dims]
     best, best_degree = factors, None
-    for k in range(len(ambiguous) + 1 if ambiguous else 0):
+    for k in range(len(ambiguous) + 1):
         for spins in itertools.combinations(ambiguous, k):
             trial = tuple(s or m in spins for m, s in enumerate(factors))
-            degree = _fit_degree(items, dims, trial)
+            degree = _degree(items, _factor_ensembles(dims, trial), trial)
             if degree is not None and (best_degree is None
                                        or degree < best_degree):
                 best, best_degree = trial, degree
@@ -178,28 +185,26 @@ def _space_dims(item):
     return item.dims[0][0] if item.issuper else item.dims[0]
 
 
-def _fit_degree(items, dims, factors):
-    """Summed degree of the tensor-product inputs in that reading, or None
-    if one does not fit it."""
-    ens = _factor_ensembles(dims, factors)
-    degree = {"H": 4, "c_ops": 1, "e_ops": 4}
+def _degree(items, ens, spin):
+    """Summed polynomial degree of the inputs ``items`` ((name, label,
+    Qobj)) read on ``ens`` with the reading ``spin``, or None if one does
+    not fit it.  The reading that needs the lower degree is the natural
+    one (a PIQS Jz is Jz, not a cubic in a spin's Jz)."""
     total = 0
     try:
         for name, label, item in sorted(items, key=lambda x: x[2].issuper):
-            if list(_space_dims(item)) != dims:
-                continue
             if item.issuper:
                 H, _, jumps = decompose_tensor_liouvillian(item, ens, label,
-                                                           factors)
+                                                           spin)
                 total += H.degree + sum(j.degree for j in jumps)
             elif name == "rho0":
-                translate_state(item, ens, factors)
+                translate_state(item, ens, spin)
             else:
                 for part in (item.to_list() if isinstance(item, QobjEvo)
                              else [item]):
-                    total += tensor_operator(
+                    total += as_operator(
                         part if isinstance(part, Qobj) else part[0], ens,
-                        label, degree[name], factors).degree
+                        label, _MAX_DEGREE[name], spin).degree
     except ValueError:
         return None
     return total
@@ -242,7 +247,7 @@ def _reads_spin(inputs, N):
         return given.pop() == d - 1
     if not any(name != "rho0" for name, _, _ in spaces):
         return False  # no operator to read: the PIQS Dicke basis
-    dicke, spin = (_total_degree(spaces, n, s)
+    dicke, spin = (_degree(spaces, Ensembles([n]), s)
                    for n, s in ((n_dicke, False), (d - 1, True)))
     if dicke == spin == 0:
         return False  # constants only: nothing to read, the Dicke basis
@@ -257,26 +262,3 @@ def _reads_spin(inputs, N):
     if dicke is None:  # neither: the Dicke reading reports what is wrong
         return spin is not None
     return spin is not None and spin < dicke
-
-
-def _total_degree(spaces, N, spin):
-    """Summed degree of the operators of ``spaces`` read in the Dicke basis
-    of N emitters (``spin``: spin j = N/2), or None if some operator or
-    state does not fit that reading.  The reading that needs the lower
-    degree is the natural one (a PIQS J_z is J_z, not a cubic in a spin's
-    J_z)."""
-    degree = {"H": 4, "c_ops": 1, "e_ops": 4}
-    total = 0
-    try:
-        for name, label, item in spaces:
-            if name == "rho0":
-                translate_state(item, Ensembles([N]), spin)
-                continue
-            parts = item.to_list() if isinstance(item, QobjEvo) else [item]
-            for part in parts:
-                op = part if isinstance(part, Qobj) else part[0]
-                total += dicke_operator(op, Ensembles([N]), label,
-                                        degree[name], spin).degree
-    except ValueError:
-        return None
-    return total
