@@ -74,10 +74,10 @@ _OPTIONS_DOC = """
         are dropped from the averages with a ``TwaFaultWarning``, and
         ``stats["faulty_trajectories"]`` counts them per output time),
         ``initial_sampling`` ("moments", the default: each occupied Fock
-        mode n of the start draws |z|^2 uniformly from n + 1/2 +- sqrt(3)/2,
+        mode n of the start draws ``|z|^2`` uniformly from n + 1/2 +- sqrt(3)/2,
         which gives every first and second moment of Dicke and coherent
         spin states exactly; "ring": the paper's fixed modulus
-        |z|^2 = n + 1/2, which misses <Jz^2> by 1/16 per occupied mode).
+        ``|z|^2 = n + 1/2``, which misses <Jz^2> by 1/16 per occupied mode).
         Each value is validated; unknown keys raise ``KeyError``, a
         non-dict ``TypeError``.  ``mesolve``'s integrator options
         (``method``, ``atol``, ``rtol``, ``nsteps``, ``normalize_output``,
