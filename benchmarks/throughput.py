@@ -43,7 +43,7 @@ def step_time(system, N, ntraj, steps, threads):
     return (time.perf_counter() - start) / (ntraj * steps)
 
 
-@numba.njit
+@numba.njit(_nrt=False)  # as the engine: no reference counting
 def _draw_normals(state, count):
     total = 0.0
     for i in range(state.shape[0]):

@@ -13,15 +13,19 @@ rotation of docs/theory.md Section 5.2, with the corrector of Section 5.3;
 local rates and the closed j = +1 channels follow Section 5.4.
 """
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
 from .contract import DEPHASING, EMISSION, PUMPING
 from .rng import normal_pair, uniform
+from .threads import over_rows
 
 __all__ = ["propagate", "propagate_adaptive", "sample_initial"]
 
-_CHUNK = 16
+_NO_RATES = np.zeros(0)
+_NO_STEPS = np.zeros(0, dtype=np.int64)
 
 
 @nb.njit(inline="always", cache=True)
@@ -31,8 +35,10 @@ def _abs2(z):
 
 
 @nb.njit(inline="always", cache=True)
-def _hamiltonian_gradient(a, b, model, tg, var, grad):
-    """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s)."""
+def _hamiltonian_gradient(a, b, model, tg, work):
+    """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s), in
+    ``work.grad``; ``work.var`` gets the variables of (a, b)."""
+    var, grad = work.var, work.grad
     M = a.shape[0]
     for m in range(M):
         sp = np.conj(a[m]) * b[m]
@@ -66,18 +72,19 @@ def _hamiltonian_gradient(a, b, model, tg, var, grad):
             acc += exchange_mat[i, j] * var[exchange_var[j]]
         grad[exchange_var[i]] += acc
     if model.sep_u.shape[1]:
-        _separable_gradient(var, model.sep_u, model.sep_v, grad)
+        _separable_gradient(var, model.sep_u, model.sep_v, grad, work.lower,
+                            work.acc)
 
 
 @nb.njit(cache=True)
-def _separable_gradient(var, U, V, grad):
+def _separable_gradient(var, U, V, grad, lower, acc):
     """Add the gradient of sum A[m, m'] S+_m S-_m' (see module docstring).
 
-    With y = A S-: dH/dSx_m = 2 Re y_m and dH/dSy_m = -2 Im y_m.
+    With y = A S-: dH/dSx_m = 2 Re y_m and dH/dSy_m = -2 Im y_m.  ``lower``
+    (M) and ``acc`` (r) are scratch arrays.
     """
     M, r = U.shape
-    lower = np.empty(M, dtype=np.complex128)
-    acc = np.zeros(r, dtype=np.complex128)
+    acc[:] = 0.0
     for m in range(M):          # y_m from m' < m: sum_k U[m,k] sum V x
         y = 0j
         for k in range(r):
@@ -205,8 +212,8 @@ def _amplitude(rate, chi2, dchi2, h, corr):
     return k, 0.5 * rate * dchi2 * h / root - k * corr
 
 
-@nb.njit(inline="always", cache=True)
-def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
+@nb.njit(cache=True)
+def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     """Heun stage: non-rotation increments Da, Db and rotation angles theta.
 
     Returns the local rate of the dynamics at (a, b): the largest precession
@@ -217,7 +224,8 @@ def _increment(a, b, tg, dt, dW, model, var, grad, Da, Db, theta, kappa):
     M = a.shape[0]
     n_emitters, local_rates, jumps = (model.n_emitters, model.local_rates,
                                       model.jumps)
-    _hamiltonian_gradient(a, b, model, tg, var, grad)
+    dW, var, grad, kappa = work.dW, work.var, work.grad, work.kappa
+    _hamiltonian_gradient(a, b, model, tg, work)
     rate_h = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
@@ -283,77 +291,146 @@ def _n_noises(local_rates, jumps):
     return n
 
 
+class _Work(NamedTuple):
+    """Arrays of one thread: noises, the variables (Sx, Sy, Sz, s) and the
+    Hamiltonian's gradient, the two stages' increments and angles (rows 0
+    and 1), the predictor, the largest coefficient sum |alpha| + |beta| +
+    |gamma| of each collective channel, and the scratch of
+    ``_separable_gradient``."""
+
+    dW: np.ndarray
+    var: np.ndarray
+    grad: np.ndarray
+    Da: np.ndarray
+    Db: np.ndarray
+    theta: np.ndarray
+    pa: np.ndarray
+    pb: np.ndarray
+    kappa: np.ndarray
+    lower: np.ndarray
+    acc: np.ndarray
+
+
 @nb.njit(cache=True)
-def _work_arrays(M, n_noise, jumps):
-    """Arrays of one thread: noises, variables, gradient, stages, and the
-    largest coefficient sum |alpha| + |beta| + |gamma| of each channel."""
+def _work_arrays(model):
+    """A ``_Work`` for ``model``."""
     c = np.complex128
+    M, jumps = model.n_emitters.shape[0], model.jumps
     kappa = np.zeros(jumps.shape[0])
     for k in range(jumps.shape[0]):
         for m in range(jumps.shape[1]):
             kappa[k] = max(kappa[k], abs(jumps[k, m, 0]) + abs(jumps[k, m, 1])
                            + abs(jumps[k, m, 2]))
-    return (np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
-            np.empty(M, dtype=c), np.empty(M, dtype=c), np.empty(M, dtype=c),
-            np.empty(M, dtype=c), np.empty(M), np.empty(M),
-            np.empty(M, dtype=c), np.empty(M, dtype=c), kappa)
+    n_noise = _n_noises(model.local_rates, jumps)
+    return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
+                 np.empty((2, M), dtype=c), np.empty((2, M), dtype=c),
+                 np.empty((2, M)), np.empty(M, dtype=c), np.empty(M, dtype=c),
+                 kappa, np.empty(M, dtype=c),
+                 np.empty(model.sep_u.shape[1], dtype=c))
 
 
 @nb.njit(inline="always", cache=True)
 def _heun_step(ai, bi, st, dt, tg, work, model):
     """One Stratonovich Heun step of one trajectory, in place.
 
-    ``model`` is an ``EngineModel``; the step uses coefficient columns tg (start) and tg + 1 (end).  Returns the
-    local rate (see ``_increment``) at the predictor point.
+    ``model`` is an ``EngineModel``; the step uses coefficient columns tg
+    (start) and tg + 1 (end).  Returns the local rate (see ``_increment``)
+    at the predictor point.
     """
-    dW, var, grad, D1a, D1b, D2a, D2b, th1, th2, pa, pb, kappa = work
+    dW, Da, Db, th, pa, pb = (work.dW, work.Da, work.Db, work.theta, work.pa,
+                              work.pb)
     M = ai.shape[0]
     sqdt = np.sqrt(dt)
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
-    _increment(ai, bi, tg, dt, dW, model, var, grad, D1a, D1b, th1, kappa)
+    _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], th[0])
     for m in range(M):
-        rot = _rotation(th1[m])
-        pa[m] = (ai[m] + D1a[m]) * rot
-        pb[m] = (bi[m] + D1b[m]) * rot
-    rate = _increment(pa, pb, tg + 1, dt, dW, model, var, grad, D2a, D2b,
-                      th2, kappa)
+        rot = _rotation(th[0, m])
+        pa[m] = (ai[m] + Da[0, m]) * rot
+        pb[m] = (bi[m] + Db[0, m]) * rot
+    rate = _increment(pa, pb, tg + 1, dt, model, work, Da[1], Db[1], th[1])
     for m in range(M):
-        back = np.conj(_rotation(th1[m]))
-        rot = _rotation(0.5 * (th1[m] + th2[m]))
-        ai[m] = (ai[m] + 0.5 * (D1a[m] + D2a[m] * back)) * rot
-        bi[m] = (bi[m] + 0.5 * (D1b[m] + D2b[m] * back)) * rot
+        back = np.conj(_rotation(th[0, m]))
+        rot = _rotation(0.5 * (th[0, m] + th[1, m]))
+        ai[m] = (ai[m] + 0.5 * (Da[0, m] + Da[1, m] * back)) * rot
+        bi[m] = (bi[m] + 0.5 * (Db[0, m] + Db[1, m] * back)) * rot
     return rate
 
 
-@nb.njit(cache=True)
-def _rate_at(ai, bi, work, model):
+@nb.njit(inline="always", cache=True)
+def _rate_at(ai, bi, tg, work, model):
     """The local rate of ``_increment`` at (ai, bi), without a step."""
-    dW, var, grad, Da, Db, _, _, theta, _, _, _, kappa = work
-    dW[:] = 0.0
-    return _increment(ai, bi, 0, 0.0, dW, model, var, grad, Da, Db, theta,
-                      kappa)
+    work.dW[:] = 0.0
+    return _increment(ai, bi, tg, 0.0, model, work, work.Da[0], work.Db[0],
+                      work.theta[0])
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(cache=True, _nrt=False)
+def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
+                  steps_per_rate, rate, steps, model, work):
+    """Advance rows lo .. hi - 1, in groups of ``group`` taking common steps.
+
+    ``n_fixed`` >= 0: that many steps of dt_max, step k on coefficient
+    columns tg0 + k (``rate`` and ``steps`` untouched).  ``n_fixed`` < 0:
+    adaptive steps over ``span`` as ``propagate_adaptive`` describes.
+
+    It runs without numba's reference counting (``_nrt=False``: it
+    allocates nothing), which would otherwise cost an atomic increment and
+    decrement per array variable and step, more than the arithmetic; the
+    functions it calls (``_increment``) inherit that.  Integer arguments of
+    ``_increment`` are never literals (the adaptive steps pass tg0, not 0):
+    numba would compile a literal's own specialization.
+    """
+    for first in range(lo, hi, group):
+        if n_fixed >= 0:
+            for i in range(first, first + group):
+                for k in range(n_fixed):
+                    _heun_step(a[i], b[i], rng[i], dt_max, tg0 + k, work,
+                               model)
+            continue
+        if rate[first] < 0.0:
+            for i in range(first, first + group):
+                rate[first] = max(rate[first], _rate_at(a[i], b[i], tg0,
+                                                        work, model))
+        t = 0.0
+        last = False
+        while not last:
+            dt = dt_max
+            if rate[first] > 0.0:
+                dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
+            last = t + dt >= span * (1.0 - 1e-12)
+            if last:
+                dt = span - t
+            fastest = 0.0
+            for i in range(first, first + group):
+                fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt,
+                                                  tg0, work, model))
+                steps[i] += 1
+            rate[first] = fastest
+            t += dt
+
+
+@nb.njit(nogil=True, cache=True)
+def _rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
+          steps_per_rate, rate, steps, model):
+    """``_advance_rows`` with this thread's work arrays."""
+    _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
+                  steps_per_rate, rate, steps, model, _work_arrays(model))
+
+
 def propagate(a, b, rng, n_steps, dt, tg0, model):
     """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
 
     ``model`` is an ``EngineModel``.  The step k uses coefficient columns
     tg0 + k (start) and tg0 + k + 1 (end).
     """
-    ntraj, M = a.shape
-    n_noise = _n_noises(model.local_rates, model.jumps)
-    n_chunks = (ntraj + _CHUNK - 1) // _CHUNK
-    for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise, model.jumps)
-        for i in range(c * _CHUNK, min((c + 1) * _CHUNK, ntraj)):
-            for step in range(n_steps):
-                _heun_step(a[i], b[i], rng[i], dt, tg0 + step, work, model)
+    def rows(lo, hi):
+        _rows(a, b, rng, lo, hi, 1, n_steps, tg0, dt, 0.0, 0.0, _NO_RATES,
+              _NO_STEPS, model)
+    over_rows(rows, a.shape[0])
 
 
-@nb.njit(parallel=True, cache=True)
 def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
                        model, group):
     """Advance every trajectory by the time ``span``, each with its own steps.
@@ -371,43 +448,27 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
     that start with equal ``rng`` states see the same noise (the kicked
     copies of a correlation run); ``group=1`` for independent rows.
     """
-    ntraj, M = a.shape
-    n_noise = _n_noises(model.local_rates, model.jumps)
-    n_groups = ntraj // group
-    n_chunks = (n_groups + _CHUNK - 1) // _CHUNK
-    for c in nb.prange(n_chunks):
-        work = _work_arrays(M, n_noise, model.jumps)
-        for g in range(c * _CHUNK, min((c + 1) * _CHUNK, n_groups)):
-            _advance_group(a, b, rng, g * group, group, span, dt_max,
-                           steps_per_rate, rate, steps, work, model)
+    def rows(lo, hi):
+        _rows(a, b, rng, lo, hi, group, -1, 0, dt_max, span, steps_per_rate,
+              rate, steps, model)
+    over_rows(rows, a.shape[0], group)
 
 
 @nb.njit(inline="always", cache=True)
-def _advance_group(a, b, rng, first, group, span, dt_max, steps_per_rate,
-                   rate, steps, work, model):
-    """Rows first .. first + group - 1 over ``span`` in common steps."""
-    if rate[first] < 0.0:
-        for i in range(first, first + group):
-            rate[first] = max(rate[first], _rate_at(a[i], b[i], work, model))
-    t = 0.0
-    last = False
-    while not last:
-        dt = dt_max
-        if rate[first] > 0.0:
-            dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
-        last = t + dt >= span * (1.0 - 1e-12)
-        if last:
-            dt = span - t
-        fastest = 0.0
-        for i in range(first, first + group):
-            fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt, 0,
-                                              work, model))
-            steps[i] += 1
-        rate[first] = fastest
-        t += dt
+def _bisect_right(values, x):
+    """The index of the first of the sorted ``values`` above x
+    (``np.searchsorted(values, x, side="right")``)."""
+    lo, hi = 0, values.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < values[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _fock(st, n, spread):
     """Amplitude sampling Fock state n: |z|^2 uniform on n + 1/2 +- spread
     (a ring where spread = 0) with a uniform phase, or a vacuum Gaussian."""
@@ -420,7 +481,6 @@ def _fock(st, n, spread):
     return 0.5 * (x + 1j * y)
 
 
-@nb.njit(parallel=True, cache=True)
 def sample_initial(rng, a, b, tables):
     """Sample amplitudes of each trajectory and ensemble.
 
@@ -429,15 +489,21 @@ def sample_initial(rng, a, b, tables):
     numbers n_a = J + M, n_b = J - M, then applies the SU(2) rotation by
     (theta[m], phi[m]).
     """
+    over_rows(lambda lo, hi: _sample_rows(rng, a, b, tables, lo, hi),
+              a.shape[0])
+
+
+@nb.njit(nogil=True, cache=True)
+def _sample_rows(rng, a, b, tables, lo, hi):
+    """``sample_initial`` for rows lo .. hi - 1."""
     cum_prob, n_a, n_b = tables.cum_prob, tables.n_a, tables.n_b
     theta, phi = tables.theta, tables.phi
-    ntraj, M = a.shape
-    for i in nb.prange(ntraj):
+    M = a.shape[1]
+    for i in range(lo, hi):
         st = rng[i]
         for m in range(M):
             u = uniform(st)
-            idx = np.searchsorted(cum_prob[m], u, side="right")
-            idx = min(idx, cum_prob.shape[1] - 1)
+            idx = min(_bisect_right(cum_prob[m], u), cum_prob.shape[1] - 1)
             za = _fock(st, n_a[m, idx], tables.spread)
             zb = _fock(st, n_b[m, idx], tables.spread)
             c, s = np.cos(0.5 * theta[m]), np.sin(0.5 * theta[m])
