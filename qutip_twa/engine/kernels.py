@@ -36,9 +36,10 @@ def _abs2(z):
 
 @nb.njit(inline="always", cache=True)
 def _hamiltonian_gradient(a, b, model, tg, work):
-    """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s), in
+    """Real gradient of the Hamiltonian symbol w.r.t. (Sx, Sy, Sz, s):
+    monomials in Sz and s only into ``work.zgrad``, the rest into
     ``work.grad``; ``work.var`` gets the variables of (a, b)."""
-    var, grad = work.var, work.grad
+    var, grad, zgrad = work.var, work.grad, work.zgrad
     M = a.shape[0]
     for m in range(M):
         sp = np.conj(a[m]) * b[m]
@@ -50,8 +51,10 @@ def _hamiltonian_gradient(a, b, model, tg, work):
     mono_var, mono_coef = model.mono_var, model.mono_coef
     mono_chan, chan_val = model.mono_chan, model.chan_val
     grad[:] = 0.0
+    zgrad[:] = 0.0
     for i in range(mono_var.shape[0]):
         c = mono_coef[i] * chan_val[mono_chan[i], tg]
+        target = zgrad if _in_sz_and_s(mono_var, i) else grad
         for slot in range(4):
             v = mono_var[i, slot]
             if v < 0:
@@ -63,7 +66,7 @@ def _hamiltonian_gradient(a, b, model, tg, work):
                     break
                 if other != slot:
                     prod *= var[w]
-            grad[v] += prod.real
+            target[v] += prod.real
     exchange_var, exchange_mat = model.exchange_var, model.exchange_mat
     n = exchange_var.shape[0]
     for i in range(n):
@@ -74,6 +77,19 @@ def _hamiltonian_gradient(a, b, model, tg, work):
     if model.sep_u.shape[1]:
         _separable_gradient(var, model.sep_u, model.sep_v, grad, work.lower,
                             work.acc)
+
+
+@nb.njit(inline="always", cache=True)
+def _in_sz_and_s(mono_var, i):
+    """True when monomial i has only Sz and s variables: its flow turns
+    each ensemble about z by an angle that the flow keeps constant."""
+    for slot in range(4):
+        v = mono_var[i, slot]
+        if v < 0:
+            break
+        if v % 4 < 2:
+            return False
+    return True
 
 
 @nb.njit(cache=True)
@@ -214,7 +230,9 @@ def _amplitude(rate, chi2, dchi2, h, corr):
 
 @nb.njit(cache=True)
 def _increment(a, b, tg, dt, model, work, Da, Db, theta):
-    """Heun stage: non-rotation increments Da, Db and rotation angles theta.
+    """Heun stage: non-rotation increments Da, Db and rotation angles
+    theta[0] of a, theta[1] of b (the z rotation of the Hamiltonian's Sz, s
+    monomials plus the local channels' common phase).
 
     Returns the local rate of the dynamics at (a, b): the largest precession
     frequency, plus kappa_k (2 |C_k| + kappa_k) per collective channel
@@ -226,13 +244,18 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
                                       model.jumps)
     dW, var, grad, kappa = work.dW, work.var, work.grad, work.kappa
     _hamiltonian_gradient(a, b, model, tg, work)
+    zgrad = work.zgrad
     rate_h = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
+        hz, hs = zgrad[4 * m + 2], zgrad[4 * m + 3]
         Da[m] = -0.5j * dt * ((gx - 1j * gy) * b[m] + (gz + gs) * a[m])
         Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
-        theta[m] = 0.0
+        theta[0, m] = 0.5 * dt * (hs + hz)
+        theta[1, m] = 0.5 * dt * (hs - hz)
+        if work.z_rate:
+            gz, gs = gz + hz, gs + hs
         rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz) + abs(gs))
     # collective channels share one noise across ensembles
     K = jumps.shape[0]
@@ -272,7 +295,9 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
                                                dW[w])
                     Da[m] += da
                     Db[m] += db
-                    theta[m] += 0.5 * dk * (P * dW[w]).real
+                    phase = 0.5 * dk * (P * dW[w]).real
+                    theta[0, m] += phase
+                    theta[1, m] += phase
                 elif j == 2 and up < 0.0:
                     da, db = _closed_drift(q, am, bm, rate * up * h * h * dt)
                     Da[m] += da
@@ -293,14 +318,16 @@ def _n_noises(local_rates, jumps):
 
 class _Work(NamedTuple):
     """Arrays of one thread: noises, the variables (Sx, Sy, Sz, s) and the
-    Hamiltonian's gradient, the two stages' increments and angles (rows 0
-    and 1), the predictor, the largest coefficient sum |alpha| + |beta| +
-    |gamma| of each collective channel, and the scratch of
-    ``_separable_gradient``."""
+    Hamiltonian's gradient (``grad``, and ``zgrad`` for the monomials in Sz
+    and s), the two stages' increments and angles (first index the stage,
+    angles then a or b), the predictor, the largest coefficient sum
+    |alpha| + |beta| + |gamma| of each collective channel, the scratch of
+    ``_separable_gradient``, and ``z_rate`` (``_z_rate``)."""
 
     dW: np.ndarray
     var: np.ndarray
     grad: np.ndarray
+    zgrad: np.ndarray
     Da: np.ndarray
     Db: np.ndarray
     theta: np.ndarray
@@ -309,6 +336,7 @@ class _Work(NamedTuple):
     kappa: np.ndarray
     lower: np.ndarray
     acc: np.ndarray
+    z_rate: bool
 
 
 @nb.njit(cache=True)
@@ -323,10 +351,45 @@ def _work_arrays(model):
                            + abs(jumps[k, m, 2]))
     n_noise = _n_noises(model.local_rates, jumps)
     return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
-                 np.empty((2, M), dtype=c), np.empty((2, M), dtype=c),
-                 np.empty((2, M)), np.empty(M, dtype=c), np.empty(M, dtype=c),
-                 kappa, np.empty(M, dtype=c),
-                 np.empty(model.sep_u.shape[1], dtype=c))
+                 np.empty(4 * M), np.empty((2, M), dtype=c),
+                 np.empty((2, M), dtype=c), np.empty((2, 2, M)),
+                 np.empty(M, dtype=c), np.empty(M, dtype=c), kappa,
+                 np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
+                 _z_rate(model))
+
+
+@nb.njit(cache=True)
+def _z_rate(model):
+    """Whether the frequency of the Hamiltonian's Sz, s monomials counts in
+    the local rate (``_increment``).
+
+    Their flow is integrated exactly (a rotation of each ensemble about z),
+    so it limits the step only through what does not turn with it: other
+    Hamiltonian terms, and collective channels that touch several
+    ensembles (turned by different angles) or mix S-, S+ and Sz (turned by
+    different phases).  Without those, every symbol only takes a phase, and
+    the frequency does not count: one-axis twisting steps as if H were 0.
+    """
+    mono_var = model.mono_var
+    for i in range(mono_var.shape[0]):
+        if not _in_sz_and_s(mono_var, i):
+            return True
+    if model.exchange_var.shape[0] or model.sep_u.shape[1]:
+        return True
+    jumps = model.jumps
+    for k in range(jumps.shape[0]):
+        kinds, touched = 0, 0
+        for part in range(3):
+            for m in range(jumps.shape[1]):
+                if jumps[k, m, part] != 0:
+                    kinds |= 1 << part
+        for m in range(jumps.shape[1]):
+            if jumps[k, m, 0] != 0 or jumps[k, m, 1] != 0 or \
+                    jumps[k, m, 2] != 0:
+                touched += 1
+        if touched > 1 or kinds & (kinds - 1):
+            return True
+    return False
 
 
 @nb.njit(inline="always", cache=True)
@@ -346,16 +409,21 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
         dW[n] = sqdt * (x + 1j * y)
     _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], th[0])
     for m in range(M):
-        rot = _rotation(th[0, m])
-        pa[m] = (ai[m] + Da[0, m]) * rot
-        pb[m] = (bi[m] + Db[0, m]) * rot
+        pa[m] = (ai[m] + Da[0, m]) * _rotation(th[0, 0, m])
+        pb[m] = (bi[m] + Db[0, m]) * _rotation(th[0, 1, m])
     rate = _increment(pa, pb, tg + 1, dt, model, work, Da[1], Db[1], th[1])
     for m in range(M):
-        back = np.conj(_rotation(th[0, m]))
-        rot = _rotation(0.5 * (th[0, m] + th[1, m]))
-        ai[m] = (ai[m] + 0.5 * (Da[0, m] + Da[1, m] * back)) * rot
-        bi[m] = (bi[m] + 0.5 * (Db[0, m] + Db[1, m] * back)) * rot
+        ai[m] = _corrected(ai[m], Da[0, m], Da[1, m], th[0, 0, m], th[1, 0, m])
+        bi[m] = _corrected(bi[m], Db[0, m], Db[1, m], th[0, 1, m], th[1, 1, m])
     return rate
+
+
+@nb.njit(inline="always", cache=True)
+def _corrected(z, D1, D2, theta1, theta2):
+    """Heun's corrector with the rotation split off (docs/theory.md Section
+    5.3): D2, evaluated at the predictor, is turned back by theta1 first."""
+    back = np.conj(_rotation(theta1))
+    return (z + 0.5 * (D1 + D2 * back)) * _rotation(0.5 * (theta1 + theta2))
 
 
 @nb.njit(inline="always", cache=True)
