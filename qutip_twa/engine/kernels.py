@@ -249,7 +249,9 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
-        hz, hs = zgrad[4 * m + 2], zgrad[4 * m + 3]
+        hz = hs = 0.0
+        if zgrad.shape[0]:
+            hz, hs = zgrad[4 * m + 2], zgrad[4 * m + 3]
         Da[m] = -0.5j * dt * ((gx - 1j * gy) * b[m] + (gz + gs) * a[m])
         Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
         theta[0, m] = 0.5 * dt * (hs + hz)
@@ -319,10 +321,10 @@ def _n_noises(local_rates, jumps):
 class _Work(NamedTuple):
     """Arrays of one thread: noises, the variables (Sx, Sy, Sz, s) and the
     Hamiltonian's gradient (``grad``, and ``zgrad`` for the monomials in Sz
-    and s), the two stages' increments and angles (first index the stage,
-    angles then a or b), the predictor, the largest coefficient sum
-    |alpha| + |beta| + |gamma| of each collective channel, the scratch of
-    ``_separable_gradient``, and ``z_rate`` (``_z_rate``)."""
+    and s, empty without them), the two stages' increments and angles
+    (first index the stage, angles then a or b), the predictor, the largest
+    coefficient sum |alpha| + |beta| + |gamma| of each collective channel,
+    the scratch of ``_separable_gradient``, and ``z_rate`` (``_z_rate``)."""
 
     dW: np.ndarray
     var: np.ndarray
@@ -350,8 +352,12 @@ def _work_arrays(model):
             kappa[k] = max(kappa[k], abs(jumps[k, m, 0]) + abs(jumps[k, m, 1])
                            + abs(jumps[k, m, 2]))
     n_noise = _n_noises(model.local_rates, jumps)
+    n_z = 0     # zgrad is empty without monomials in Sz and s
+    for i in range(model.mono_var.shape[0]):
+        if _in_sz_and_s(model.mono_var, i):
+            n_z = 4 * M
     return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
-                 np.empty(4 * M), np.empty((2, M), dtype=c),
+                 np.empty(n_z), np.empty((2, M), dtype=c),
                  np.empty((2, M), dtype=c), np.empty((2, 2, M)),
                  np.empty(M, dtype=c), np.empty(M, dtype=c), kappa,
                  np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
@@ -408,22 +414,55 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
     _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], th[0])
-    for m in range(M):
-        pa[m] = (ai[m] + Da[0, m]) * _rotation(th[0, 0, m])
-        pb[m] = (bi[m] + Db[0, m]) * _rotation(th[0, 1, m])
+    if work.zgrad.shape[0]:   # monomials in Sz, s: a and b turn differently
+        _predict(ai, Da[0], th[0, 0], pa)
+        _predict(bi, Db[0], th[0, 1], pb)
+    else:
+        _predict_pair(ai, bi, Da[0], Db[0], th[0, 0], pa, pb)
     rate = _increment(pa, pb, tg + 1, dt, model, work, Da[1], Db[1], th[1])
-    for m in range(M):
-        ai[m] = _corrected(ai[m], Da[0, m], Da[1, m], th[0, 0, m], th[1, 0, m])
-        bi[m] = _corrected(bi[m], Db[0, m], Db[1, m], th[0, 1, m], th[1, 1, m])
+    if work.zgrad.shape[0]:
+        _correct(ai, Da[0], Da[1], th[0, 0], th[1, 0])
+        _correct(bi, Db[0], Db[1], th[0, 1], th[1, 1])
+    else:
+        _correct_pair(ai, bi, Da, Db, th[0, 0], th[1, 0])
     return rate
 
 
+@nb.njit(cache=True)
+def _predict(z, D, theta, out):
+    """Heun's predictor with the rotation split off: (z + D) e^(-i theta)
+    (docs/theory.md Section 5.3)."""
+    for m in range(z.shape[0]):
+        out[m] = (z[m] + D[m]) * _rotation(theta[m])
+
+
 @nb.njit(inline="always", cache=True)
-def _corrected(z, D1, D2, theta1, theta2):
-    """Heun's corrector with the rotation split off (docs/theory.md Section
-    5.3): D2, evaluated at the predictor, is turned back by theta1 first."""
-    back = np.conj(_rotation(theta1))
-    return (z + 0.5 * (D1 + D2 * back)) * _rotation(0.5 * (theta1 + theta2))
+def _predict_pair(a, b, Da, Db, theta, pa, pb):
+    """``_predict`` of a and b turned by the same angles."""
+    for m in range(a.shape[0]):
+        rot = _rotation(theta[m])
+        pa[m] = (a[m] + Da[m]) * rot
+        pb[m] = (b[m] + Db[m]) * rot
+
+
+@nb.njit(cache=True)
+def _correct(z, D1, D2, theta1, theta2):
+    """Heun's corrector with the rotation split off, in place: D2,
+    evaluated at the predictor, is turned back by theta1 first."""
+    for m in range(z.shape[0]):
+        back = np.conj(_rotation(theta1[m]))
+        z[m] = (z[m] + 0.5 * (D1[m] + D2[m] * back)) * \
+            _rotation(0.5 * (theta1[m] + theta2[m]))
+
+
+@nb.njit(inline="always", cache=True)
+def _correct_pair(a, b, Da, Db, theta1, theta2):
+    """``_correct`` of a and b turned by the same angles."""
+    for m in range(a.shape[0]):
+        back = np.conj(_rotation(theta1[m]))
+        rot = _rotation(0.5 * (theta1[m] + theta2[m]))
+        a[m] = (a[m] + 0.5 * (Da[0, m] + Da[1, m] * back)) * rot
+        b[m] = (b[m] + 0.5 * (Db[0, m] + Db[1, m] * back)) * rot
 
 
 @nb.njit(inline="always", cache=True)
@@ -451,32 +490,34 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
     numba would compile a literal's own specialization.
     """
     for first in range(lo, hi, group):
-        if n_fixed >= 0:
-            for i in range(first, first + group):
-                for k in range(n_fixed):
-                    _heun_step(a[i], b[i], rng[i], dt_max, tg0 + k, work,
-                               model)
-            continue
-        if rate[first] < 0.0:
+        if n_fixed < 0 and rate[first] < 0.0:
             for i in range(first, first + group):
                 rate[first] = max(rate[first], _rate_at(a[i], b[i], tg0,
                                                         work, model))
         t = 0.0
-        last = False
-        while not last:
-            dt = dt_max
-            if rate[first] > 0.0:
-                dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
-            last = t + dt >= span * (1.0 - 1e-12)
-            if last:
-                dt = span - t
+        k = 0
+        last = n_fixed == 0
+        while not last:     # one call site of _heun_step: compiled once
+            dt, tg = dt_max, tg0
+            if n_fixed > 0:
+                tg += k
+                last = k + 1 == n_fixed
+            else:
+                if rate[first] > 0.0:
+                    dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
+                last = t + dt >= span * (1.0 - 1e-12)
+                if last:
+                    dt = span - t
             fastest = 0.0
             for i in range(first, first + group):
-                fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt,
-                                                  tg0, work, model))
-                steps[i] += 1
-            rate[first] = fastest
+                fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt, tg,
+                                                  work, model))
+            if n_fixed < 0:
+                rate[first] = fastest
+                for i in range(first, first + group):
+                    steps[i] += 1
             t += dt
+            k += 1
 
 
 @nb.njit(nogil=True, cache=True)
