@@ -408,7 +408,6 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
     """
     dW, Da, Db, th, pa, pb = (work.dW, work.Da, work.Db, work.theta, work.pa,
                               work.pb)
-    M = ai.shape[0]
     sqdt = np.sqrt(dt)
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
