@@ -9,8 +9,14 @@ variables) or as a semiseparable exchange (two running sums, O(M r)).
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
 Heun stages; local channels' common-phase part is applied as the exact
-rotation of docs/theory.md Section 5.2, with the corrector of Section 5.3;
+rotation of docs/theory.md Section 5.2, and the Hamiltonian's monomials in
+Sz and s as exact rotations about z, with the corrector of Section 5.3;
 local rates and the closed j = +1 channels follow Section 5.4.
+
+Entry points (``propagate``, ``propagate_adaptive``, ``sample_initial``)
+are Python functions that spread rows over threads (threads.py); each
+thread runs one compiled row function, ``_advance_rows`` or
+``_sample_rows``.
 """
 
 from typing import NamedTuple
