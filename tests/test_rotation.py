@@ -8,7 +8,7 @@ import qutip
 from qutip import piqs
 
 from qutip_twa import Ensembles, TwaSolver, twasolve
-from qutip_twa.engine.kernels import _z_rate
+from qutip_twa.engine.kernels import _in_sz_and_s, _z_rate
 
 from conftest import assert_close_to_exact
 
@@ -64,9 +64,9 @@ def test_twisting_with_collective_decay_and_local_emission(ntraj):
                               exact.expect[k] / N, 0.01, f"J{'xyz'[k]}")
 
 
-def _engine_model(H, c_ops, **rates):
-    model = TwaSolver(H, c_ops, **rates).model
-    return model.engine_model(np.zeros(2))
+def _z_rate_of(H, c_ops, **rates):
+    model = TwaSolver(H, c_ops, **rates).model.engine_model(np.zeros(2))
+    return _z_rate(model, _in_sz_and_s(model.mono_var))
 
 
 def test_what_turns_with_the_rotation():
@@ -80,7 +80,7 @@ def test_what_turns_with_the_rotation():
         (e2.jz(0) ** 2 + e2.jz(1) ** 2, [e2.lowering([1.0, 0.0])]),
     ]
     for H, c_ops in covariant:
-        assert not _z_rate(_engine_model(H, c_ops, dephasing=1.0))
+        assert not _z_rate_of(H, c_ops, dephasing=1.0)
     turning_differently = [
         (e1.jz() ** 2 + e1.jx(), []),                      # other H
         (e1.jz() ** 2, [e1.lowering(1.0) + e1.inversion(0.2)]),  # mixed
@@ -89,4 +89,4 @@ def test_what_turns_with_the_rotation():
         (e2.jz(0) * e2.jz(1), []),       # a coupling: the exchange path
     ]
     for H, c_ops in turning_differently:
-        assert _z_rate(_engine_model(H, c_ops))
+        assert _z_rate_of(H, c_ops)
