@@ -53,9 +53,9 @@ class TwaValidityWarning(UserWarning):
 
 
 def fault_limit(n_emitters):
-    """The largest healthy J of each ensemble."""
+    """The largest healthy J of each ensemble (inf for a mode, N = 0)."""
     N = np.asarray(n_emitters, dtype=float)
-    return N / 2 + J_MARGIN + J_MARGIN_FRACTION * N
+    return np.where(N > 0, N / 2 + J_MARGIN + J_MARGIN_FRACTION * N, np.inf)
 
 
 def dark_edges(model):

@@ -38,22 +38,27 @@ def build_model(system):
     constant = sum((op for op, c in hamiltonian if c is None),
                    start=0.0 * ens.identity())
     separable, exchange_var, exchange_mat, rest = split_couplings(constant)
+    modes = np.zeros(ens.modes)
     return Model(
-        n_emitters=ens.N.astype(float), local_rates=system.local_rates,
-        jumps=np.array(rows, dtype=complex).reshape(-1, ens.M, 3),
+        n_emitters=np.concatenate([ens.N.astype(float), modes]),
+        local_rates=np.concatenate([system.local_rates,
+                                    np.zeros((ens.modes, 3))]),
+        jumps=np.array(rows, dtype=complex).reshape(-1, ens.sites, 3),
         hamiltonian=[(rest.symbol(), None)]
         + [(op.symbol(), c) for op, c in hamiltonian if c is not None],
         exchange_var=exchange_var, exchange_mat=exchange_mat,
-        separable=separable)
+        separable=separable, n_modes=ens.modes)
 
 
 @dataclass
 class Model:
-    """Engine-level description of M coupled ensembles.
+    """Engine-level description of M coupled sites: ensembles, then
+    ``n_modes`` bosonic modes (contract.py).
 
     Attributes
     ----------
     n_emitters : array (M,)
+        0 for the modes.
     local_rates : array (M, 3)
         PIQS-convention rates per ensemble, in ``LOCAL_PROCESSES`` order.
     jumps : complex array (K, M, 3)
@@ -78,10 +83,16 @@ class Model:
         default_factory=lambda: np.zeros(0, np.int64))
     exchange_mat: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     separable: tuple = None
+    n_modes: int = 0
 
     @property
     def M(self):
         return len(self.n_emitters)
+
+    @property
+    def ensembles(self):
+        """The slice of the sites that are ensembles."""
+        return slice(0, self.M - self.n_modes)
 
     @property
     def time_independent(self):
@@ -132,7 +143,7 @@ class Model:
             jumps=self.jumps, mono_var=mono_var, mono_coef=mono_coef,
             mono_chan=mono_chan, chan_val=self.coefficient_values(grid),
             exchange_var=self.exchange_var, exchange_mat=self.exchange_mat,
-            sep_u=U, sep_v=V)
+            sep_u=U, sep_v=V, n_modes=self.n_modes)
 
     def check_hermitian(self, tlist):
         """Raise ValueError unless the Hamiltonian symbol is real."""
@@ -161,9 +172,11 @@ class Model:
 
         Collective channels count with their superradiant enhancement
         (rate times N), local rates as they are, and each Hamiltonian
-        monomial of degree d as |coefficient| d (N/2)^(d-1).
+        monomial of degree d as |coefficient| d (N/2)^(d-1); a mode counts
+        as the total emitter number (the photons it may hold).
         """
-        N = self.n_emitters
+        N = self.n_emitters.copy()
+        N[self.M - self.n_modes:] = max(np.sum(N), 1.0)
         collective = np.sum(np.abs(self.jumps) ** 2 * N[None, :, None])
         local = np.max(np.sum(self.local_rates, axis=1), initial=0.0)
         probe = np.linspace(tlist[0], tlist[-1], 257)

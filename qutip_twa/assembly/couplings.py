@@ -17,14 +17,16 @@ __all__ = ["MAX_DENSE_EXCHANGE", "split_couplings"]
 # Largest number of coupled variables kept in the dense exchange matrix;
 # beyond it, couplings stay sparse monomials (cost per pair, not per n^2).
 MAX_DENSE_EXCHANGE = 3000
-# symbols of J+, J-, Jz on the variables (Sx, Sy, Sz): S+ = Sx + i Sy, ...
+# symbols of J+, J-, Jz on the variables (Sx, Sy, Sz): S+ = Sx + i Sy, ...;
+# a mode's a and a^+ are its site's S+ and S- (operators/symbols.py)
 _LETTER_VECTOR = {"+": np.array([1.0, 1j, 0.0]),
                   "-": np.array([1.0, -1j, 0.0]),
                   "z": np.array([0.0, 0.0, 1.0])}
+_LETTER_VECTOR.update(a=_LETTER_VECTOR["+"], c=_LETTER_VECTOR["-"])
 
 
 def split_couplings(op):
-    """Split constant couplings of distinct ensembles off an operator.
+    """Split constant couplings of distinct sites off an operator.
 
     Returns (separable or None, exchange_var, exchange_mat, rest): the
     generators (U, V) of a semiseparable exchange, the dense coupling

@@ -21,5 +21,7 @@ INITIAL_SAMPLINGS = {"moments": np.sqrt(3.0) / 2.0, "ring": 0.0}
 
 def sampling_tables(state, sampling="moments"):
     """``SamplingTables`` of a ``ProductState`` for the named sampling."""
-    return SamplingTables(*state.sampling_tables(),
-                          spread=INITIAL_SAMPLINGS[sampling])
+    cum, n_a, n_b, theta, phi, shift = state.sampling_tables()
+    return SamplingTables(cum, n_a, n_b, theta, phi,
+                          spread=INITIAL_SAMPLINGS[sampling], shift=shift,
+                          n_modes=state.ensembles.modes)

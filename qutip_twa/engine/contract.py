@@ -20,9 +20,14 @@ EMISSION, PUMPING, DEPHASING = (LOCAL_PROCESSES.index(p)
 
 
 class EngineModel(NamedTuple):
-    """The model of M ensembles as the engine reads it.
+    """The model of M sites as the engine reads it.
+
+    Sites are ensembles, then ``n_modes`` bosonic modes: a mode's site holds
+    amplitudes (a, b) = (1, alpha), a kept at 1, so that its variables are
+    Sx + i Sy = alpha and s - Sz = |alpha|^2 (operators/symbols.py).
 
     n_emitters : float array (M,)
+        (0 for modes)
     local_rates : float array (M, 3)
         PIQS-convention rates per ensemble, columns in ``LOCAL_PROCESSES``
         order.
@@ -58,6 +63,7 @@ class EngineModel(NamedTuple):
     exchange_mat: np.ndarray
     sep_u: np.ndarray
     sep_v: np.ndarray
+    n_modes: int = 0
 
 
 class SamplingTables(NamedTuple):
@@ -68,6 +74,8 @@ class SamplingTables(NamedTuple):
     ``n_a[m], n_b[m]`` = J + M, J - M, then rotates it by the Bloch angles
     ``theta[m], phi[m]`` (zero for Dicke mixtures).  An occupied Fock
     mode n draws |z|^2 uniformly from n + 1/2 +- ``spread`` (0: a ring).
+    The last ``n_modes`` sites are bosonic modes: a = 1 and b the Fock
+    number n_b drawn so, plus ``shift`` (a coherent amplitude).
     """
 
     cum_prob: np.ndarray
@@ -76,3 +84,5 @@ class SamplingTables(NamedTuple):
     theta: np.ndarray
     phi: np.ndarray
     spread: float
+    shift: np.ndarray
+    n_modes: int

@@ -1,6 +1,7 @@
 """The numba engine: Stratonovich Heun steps for M ensembles' amplitudes.
 
-State of one trajectory: complex amplitudes a[m], b[m] for m < M.  The model
+State of one trajectory: complex amplitudes a[m], b[m] for m < M sites (the
+last ``n_modes`` of them bosonic modes, a = 1 and b the mode's amplitude).  The model
 is an ``EngineModel`` (contract.py), a named tuple of arrays: emitter
 numbers, local rates, collective jumps, the Hamiltonian symbol as monomials
 with their time-coefficient rows, and constant couplings between ensembles
@@ -313,6 +314,9 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
                     Da[m] += da
                     Db[m] += db
                 w += 1
+    for m in range(M - model.n_modes, M):   # modes keep a = 1
+        Da[m] = 0j
+        theta[0, m] = 0.0
     return rate_h + rate_c + rate_l
 
 
@@ -620,6 +624,11 @@ def _sample_rows(rng, a, b, tables, lo, hi):
         for m in range(M):
             u = uniform(st)
             idx = min(_bisect_right(cum_prob[m], u), cum_prob.shape[1] - 1)
+            if m >= M - tables.n_modes:
+                a[i, m] = 1.0
+                b[i, m] = tables.shift[m] + _fock(st, n_b[m, idx],
+                                                  tables.spread)
+                continue
             za = _fock(st, n_a[m, idx], tables.spread)
             zb = _fock(st, n_b[m, idx], tables.spread)
             c, s = np.cos(0.5 * theta[m]), np.sin(0.5 * theta[m])

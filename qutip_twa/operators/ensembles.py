@@ -1,16 +1,18 @@
 """Collective operators of several ensembles, built without matrices.
 
 ``Ensembles(N)`` describes M permutation-invariant ensembles with N[m]
-emitters each and hands out symbolic collective operators.  An
-``EnsembleOperator`` is a sum of products of J+_m, Jz_m, J-_m.  It is stored
-by *word*: the string of letters ``"+"``, ``"z"``, ``"-"`` of a product, read
-left to right, with an integer array of the ensemble each letter acts on (one
-row per term) and an array of coefficients.  Products of many terms stay
+emitters each (and, with ``modes=K``, K bosonic modes) and hands out
+symbolic collective operators.  An ``EnsembleOperator`` is a sum of products
+of J+_m, Jz_m, J-_m (and a_k, a_k^+).  It is stored by *word*: the string of
+letters ``"+"``, ``"z"``, ``"-"`` (modes: ``"a"``, ``"c"`` for a, a^+) of a
+product, read left to right, with an integer array of the site each letter
+acts on (one row per term; ensembles are sites 0 .. M - 1, mode k is site
+M + k) and an array of coefficients.  Products of many terms stay
 numpy arrays, so the exchange sum over M^2 pairs of a 500-ensemble chain
 builds in milliseconds.
 
-Letters on different ensembles commute; each row is stored with its letters
-sorted (stably) by ensemble, which makes the form canonical up to the order
+Letters on different sites commute; each row is stored with its letters
+sorted (stably) by site, which makes the form canonical up to the order
 inside one ensemble, and equal rows are merged.
 """
 
@@ -28,9 +30,9 @@ from .symbols import add, multiply, on_ensemble, word_symbol
 
 __all__ = ["Ensembles", "EnsembleOperator"]
 
-_DAGGER = str.maketrans("+-", "-+")
-_CODE = {"+": 0, "z": 1, "-": 2}
-_LETTER = np.array(["+", "z", "-"])
+_DAGGER = str.maketrans("+-ac", "-+ca")
+_CODE = {"+": 0, "z": 1, "-": 2, "a": 3, "c": 4}
+_LETTER = np.array(["+", "z", "-", "a", "c"])
 MAX_EMITTERS = 2 ** 53  # emitter numbers are exact as floats up to here
 
 
@@ -44,15 +46,21 @@ class Ensembles:
         ensembles; an int alone gives one ensemble.
     M : int, optional
         Number of ensembles when ``N`` is an int.
+    modes : int, default 0
+        Number of bosonic modes (cavity modes), with operators
+        :meth:`a` and ``a(k).dag()``.
 
     Examples
     --------
     >>> ens = Ensembles(20, M=2)
     >>> H = ens.jp(0) * ens.jm(1) + ens.jp(1) * ens.jm(0)
     >>> L = ens.lowering([1, -1])          # J-_0 - J-_1
+    >>> cav = Ensembles(100, modes=1)       # Tavis-Cummings
+    >>> H = cav.a().dag() * cav.a() + 0.1 * (cav.a().dag() * cav.jm()
+    ...                                      + cav.a() * cav.jp())
     """
 
-    def __init__(self, N, M=None):
+    def __init__(self, N, M=None, modes=0):
         if isinstance(N, (Number, np.integer)) and not isinstance(N, bool):
             if M is None:
                 M = 1
@@ -76,6 +84,10 @@ class Ensembles:
                              f"them, got {N!r}")
         self._N = arr.astype(np.int64)
         self._N.flags.writeable = False
+        if not isinstance(modes, (int, np.integer)) or isinstance(modes, bool) \
+                or modes < 0:
+            raise ValueError(f"modes must be an integer >= 0, got {modes!r}")
+        self._modes = int(modes)
 
     @property
     def N(self):
@@ -88,21 +100,32 @@ class Ensembles:
         return len(self._N)
 
     @property
+    def modes(self):
+        """Number of bosonic modes."""
+        return self._modes
+
+    @property
+    def sites(self):
+        """Ensembles and modes: M + modes (mode k is site M + k)."""
+        return self.M + self._modes
+
+    @property
     def N_tot(self):
         """Total number of emitters."""
         return int(self._N.sum())
 
     def __repr__(self):
+        modes = f", modes={self._modes}" if self._modes else ""
         if self.M > 1 and np.all(self._N == self._N[0]):
-            return f"Ensembles({int(self._N[0])}, M={self.M})"
-        return f"Ensembles({self._N.tolist()})"
+            return f"Ensembles({int(self._N[0])}, M={self.M}{modes})"
+        return f"Ensembles({self._N.tolist()}{modes})"
 
     def __eq__(self, other):
         return isinstance(other, Ensembles) and \
-            np.array_equal(self._N, other._N)
+            np.array_equal(self._N, other._N) and self._modes == other._modes
 
     def __hash__(self):
-        return hash(tuple(self._N.tolist()))
+        return hash((tuple(self._N.tolist()), self._modes))
 
     # -- single operators ---------------------------------------------------
 
@@ -116,6 +139,18 @@ class Ensembles:
     def _letter(self, letter, m):
         return EnsembleOperator(self, {letter: (
             np.array([[self._index(m)]]), np.array([1.0 + 0j]))})
+
+    def a(self, k=0):
+        """The annihilation operator of mode ``k`` (``a(k).dag()``: its
+        creation operator)."""
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) \
+                or not -self._modes <= k < self._modes:
+            raise ValueError(f"mode index must be an integer in "
+                             f"[0, {self._modes}), got {k!r}"
+                             + ("" if self._modes else
+                                "; make modes with Ensembles(N, modes=K)"))
+        return EnsembleOperator(self, {"a": (
+            np.array([[self.M + int(k) % self._modes]]), np.array([1.0 + 0j]))})
 
     def jp(self, m=0):
         """J+ of ensemble ``m``."""
@@ -177,7 +212,8 @@ class Ensembles:
     # -- product states -----------------------------------------------------
 
     def ground(self):
-        """Every emitter in its ground state."""
+        """Every emitter in its ground state (modes: vacuum; see
+        :meth:`ProductState.with_modes`)."""
         return ProductState.dicke(self, self._N / 2, -self._N / 2)
 
     def excited(self):
@@ -339,17 +375,21 @@ class EnsembleOperator:
     def linear_coefficients(self):
         """``(c0, c_minus, c_plus, c_z)`` of a degree-1 operator.
 
-        ``c0`` is the constant and the others are length-M vectors with
-        op = c0 + sum_m c_minus[m] J-_m + c_plus[m] J+_m + c_z[m] Jz_m.
+        ``c0`` is the constant and the others are vectors over the sites
+        with op = c0 + sum_m c_minus[m] J-_m + c_plus[m] J+_m + c_z[m] Jz_m;
+        a mode's a counts in ``c_plus`` and a^+ in ``c_minus`` (their
+        symbols are the site's S+ and S-, see symbols.py).
         """
         if self.degree > 1:
-            raise ValueError("operator is not linear in J+, Jz, J-")
-        M = self.ensembles.M
-        out = {letter: np.zeros(M, complex) for letter in "-+z"}
+            raise ValueError("operator is not linear in J+, Jz, J- (and a, "
+                             "a^+)")
+        out = {letter: np.zeros(self.ensembles.sites, complex)
+               for letter in "-+z"}
+        column = {"a": "+", "c": "-"}
         c0 = 0j
         for w, (idx, c) in self._terms.items():
             if w:
-                np.add.at(out[w], idx[:, 0], c)
+                np.add.at(out[column.get(w, w)], idx[:, 0], c)
             else:
                 c0 = complex(c.sum())
         return c0, out["-"], out["+"], out["z"]
@@ -396,13 +436,19 @@ class EnsembleOperator:
 
     # -- matrices -----------------------------------------------------------
 
-    def to_qobj(self):
+    def to_qobj(self, fock_dims=None):
         """The operator on the tensor product of PIQS Dicke bases.
 
         For one ensemble this is the Dicke-basis operator of ``qutip.piqs``.
+        With modes, their Fock spaces (truncated to ``fock_dims``, one
+        dimension per mode) come first, as in ``tensor(destroy(n), jz)``;
+        the truncation belongs to the matrix, not to the TWA.
         """
-        N = self.ensembles.N
-        dims = [num_dicke_states(int(n)) for n in N]
+        ens = self.ensembles
+        fock_dims = _fock_dims(fock_dims, ens.modes)
+        dims = [num_dicke_states(int(n)) for n in ens.N] + fock_dims
+        order = list(range(ens.M, ens.sites)) + list(range(ens.M))
+        dims = [dims[k] for k in order]
         total = int(np.prod(dims, dtype=float))
         if total > MAX_QOBJ_DIM:
             raise ValueError(f"to_qobj: the Hilbert space has dimension "
@@ -410,9 +456,9 @@ class EnsembleOperator:
                              "the operator itself")
         out = sp.csr_matrix((total, total), dtype=complex)
         eyes = [sp.identity(d, dtype=complex, format="csr") for d in dims]
-        for c, factors in self.product_factors():
+        for c, factors in self.product_factors(fock_dims):
             mat = sp.identity(1, dtype=complex, format="csr")
-            for f, eye in zip(factors, eyes):
+            for f, eye in zip([factors[k] for k in order], eyes):
                 mat = sp.kron(mat, eye if f is None else f, format="csr")
             out = out + c * mat
         return qutip.Qobj(out, dims=[dims, dims])
@@ -434,7 +480,7 @@ class EnsembleOperator:
         ValueError
             For several ensembles or another N.
         """
-        if self.ensembles.M != 1 or self.ensembles.N[0] != N:
+        if self.ensembles.sites != 1 or self.ensembles.N[0] != N:
             raise ValueError(f"dicke_diagonal: the operator acts on "
                              f"{self.ensembles!r}, not one ensemble of "
                              f"N = {N} emitters")
@@ -457,22 +503,43 @@ class EnsembleOperator:
             out += c.sum() * value
         return out
 
-    def product_factors(self):
-        """Each product as ``(coefficient, factors)``, one Dicke-basis matrix
-        per ensemble (None where the product has no letter on it)."""
-        N = self.ensembles.N
+    def product_factors(self, fock_dims=()):
+        """Each product as ``(coefficient, factors)``, one matrix per site
+        (Dicke basis; modes: Fock space of ``fock_dims``), None where the
+        product has no letter on it."""
+        sizes = list(self.ensembles.N) + list(fock_dims)
         for w, (idx, coef) in self._terms.items():
             for row, c in zip(idx, coef):
-                factors = [None] * self.ensembles.M
+                factors = [None] * len(sizes)
                 for letter, m in zip(w, row):
-                    x = _letter_matrix(letter, N[m])
+                    x = _letter_matrix(letter, sizes[m])
                     factors[m] = x if factors[m] is None else factors[m] @ x
                 yield c, factors
 
 
-def _letter_matrix(letter, N):
-    jz, jp, jm = collective_matrices(int(N))
+def _letter_matrix(letter, size):
+    """The matrix of a letter: Dicke basis of ``size`` emitters, or a Fock
+    space of dimension ``size`` for a mode."""
+    if letter in "ac":
+        a = sp.csr_matrix(qutip.destroy(int(size)).full())
+        return a if letter == "a" else a.conj().T.tocsr()
+    jz, jp, jm = collective_matrices(int(size))
     return {"+": jp, "z": jz, "-": jm}[letter]
+
+
+def _fock_dims(fock_dims, modes):
+    """Fock dimensions, one per mode, as a list of ints >= 2."""
+    if not modes:
+        return []
+    if fock_dims is None:
+        raise ValueError(f"to_qobj: give fock_dims, the Fock-space dimension "
+                         f"of each of the {modes} modes")
+    dims = [fock_dims] * modes if np.isscalar(fock_dims) else list(fock_dims)
+    if len(dims) != modes or not all(
+            isinstance(d, (int, np.integer)) and d >= 2 for d in dims):
+        raise ValueError(f"fock_dims must be an integer >= 2 or {modes} of "
+                         f"them, got {fock_dims!r}")
+    return [int(d) for d in dims]
 
 
 def _merge(terms):
@@ -499,7 +566,7 @@ def _canonical(terms):
         order = np.argsort(idx, axis=1, kind="stable")
         idx = np.take_along_axis(idx, order, axis=1)
         codes = np.array([_CODE[x] for x in w])[order]
-        key = codes @ (3 ** np.arange(len(w)))
+        key = codes @ (len(_CODE) ** np.arange(len(w)))
         for k in np.unique(key):
             rows = key == k
             word = "".join(_LETTER[codes[np.argmax(rows)]])

@@ -28,7 +28,8 @@ from ..checks import per_ensemble
 from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_index,
                     dicke_labels, infer_num_emitters, num_dicke_states)
 
-__all__ = ["InitialState", "ProductState", "identify_initial_state",
+__all__ = ["InitialState", "ModeState", "ProductState",
+           "identify_initial_state", "identify_mode_state",
            "coherent_amplitudes"]
 
 ACCEPTED = (
@@ -112,22 +113,80 @@ class InitialState:
                 np.rint(self.j - self.m).astype(np.int64))
 
 
+@dataclass(frozen=True, eq=False)
+class ModeState:
+    """The initial state of a bosonic mode: Fock states ``n`` mixed with
+    populations ``prob``, displaced by ``alpha``.
+
+    The vacuum is n = [0], alpha = 0 and a coherent state n = [0] with its
+    amplitude; a thermal state is its Fock mixture (sampled with the thermal
+    state's first and second moments of |alpha|^2).
+    """
+
+    n: np.ndarray
+    prob: np.ndarray
+    alpha: complex = 0j
+
+    @classmethod
+    def coherent(cls, alpha=0j):
+        return cls(np.zeros(1, np.int64), np.ones(1), complex(alpha))
+
+    def to_qobj(self, dim):
+        """The density matrix in a Fock space of dimension ``dim``."""
+        if self.alpha:
+            return qutip.coherent_dm(dim, self.alpha)
+        pops = np.zeros(dim)
+        pops[self.n[self.n < dim]] = self.prob[self.n < dim]
+        return qutip.Qobj(np.diag(pops.astype(complex)))
+
+    def sampling_table(self):
+        """Cumulative probabilities and Fock numbers (n_a, n_b) to sample:
+        the mode is the site's b amplitude."""
+        cum = np.cumsum(self.prob)
+        cum[-1] = 1.0
+        return cum, np.zeros(len(self.n), np.int64), self.n
+
+
 class ProductState:
-    """A product of one initial state per ensemble.
+    """A product of one initial state per ensemble (and per mode).
 
     Made by :meth:`Ensembles.ground`, :meth:`~Ensembles.excited`,
     :meth:`~Ensembles.dicke`, :meth:`~Ensembles.css` and
-    :meth:`~Ensembles.product`, or identified from a tensor-product ``Qobj``.
+    :meth:`~Ensembles.product`, or identified from a tensor-product ``Qobj``;
+    modes start in the vacuum unless set with :meth:`with_modes`.
     Sampling costs nothing that grows with the emitter numbers.
     """
 
-    def __init__(self, ensembles, states):
+    def __init__(self, ensembles, states, modes=None):
         self.ensembles = ensembles
         self.states = tuple(states)
+        self.modes = tuple(modes) if modes is not None else \
+            (ModeState.coherent(),) * ensembles.modes
 
     def __repr__(self):
         kinds = sorted({s.kind for s in self.states})
         return f"ProductState({self.ensembles!r}, {'/'.join(kinds)})"
+
+    def with_modes(self, states):
+        """The same ensembles' states with the modes in ``states``.
+
+        Parameters
+        ----------
+        states : list
+            One per mode: a number (the amplitude of a coherent state; 0:
+            the vacuum), a Fock-space ``Qobj`` (``qutip.fock``,
+            ``fock_dm``, ``thermal_dm``, ``coherent``, ``coherent_dm`` or
+            a mixture of Fock states) or a :class:`ModeState`.
+        """
+        K = self.ensembles.modes
+        if isinstance(states, (qutip.Qobj, ModeState)) or np.isscalar(states):
+            states = [states]
+        states = list(states)
+        if len(states) != K:
+            raise ValueError(f"with_modes: give {K} mode states, one per "
+                             f"mode of {self.ensembles!r}; got {len(states)}")
+        return ProductState(self.ensembles, self.states,
+                            [_mode_state(s) for s in states])
 
     @classmethod
     def dicke(cls, ensembles, j, m):
@@ -175,24 +234,30 @@ class ProductState:
         ValueError
             For several ensembles, another N, or a coherent spin state.
         """
-        if len(self.states) != 1 or self.states[0].N != N:
+        if len(self.states) != 1 or self.modes or self.states[0].N != N:
             raise ValueError(f"{self!r} is not a state of one ensemble of "
                              f"N = {N} emitters")
         return self.states[0].dicke_populations()
 
-    def to_qobj(self):
-        """The state on the tensor product of PIQS Dicke bases."""
-        dims = [num_dicke_states(s.N) for s in self.states]
+    def to_qobj(self, fock_dims=None):
+        """The state on the tensor product of PIQS Dicke bases (modes: their
+        Fock spaces of ``fock_dims`` first, as ``EnsembleOperator.to_qobj``).
+        """
+        from .ensembles import _fock_dims
+        fock = _fock_dims(fock_dims, len(self.modes))
+        dims = fock + [num_dicke_states(s.N) for s in self.states]
         if np.prod(dims, dtype=float) > MAX_QOBJ_DIM:
             raise ValueError(f"to_qobj: the Hilbert space has dimension "
                              f"{np.prod(dims, dtype=float):.3g} > "
                              f"{MAX_QOBJ_DIM}")
-        parts = [s.to_qobj() for s in self.states]
+        parts = [s.to_qobj(d) for s, d in zip(self.modes, fock)] + \
+            [s.to_qobj() for s in self.states]
         return parts[0] if len(parts) == 1 else qutip.tensor(parts)
 
     def sampling_tables(self):
-        """(cum_prob, n_a, n_b, theta, phi) per ensemble for the sampler."""
-        tables = [s.sampling_table() for s in self.states]
+        """(cum_prob, n_a, n_b, theta, phi, shift) per site for the sampler
+        (ensembles, then modes)."""
+        tables = [s.sampling_table() for s in self.states + self.modes]
         width = max(len(t[0]) for t in tables)
         M = len(tables)
         cum = np.ones((M, width))
@@ -201,8 +266,64 @@ class ProductState:
         for k, (c, na, nb) in enumerate(tables):
             cum[k, :len(c)], n_a[k, :len(c)], n_b[k, :len(c)] = c, na, nb
         angles = np.array([(s.theta, s.phi) if s.kind == "coherent"
-                           else (0.0, 0.0) for s in self.states])
-        return cum, n_a, n_b, angles[:, 0].copy(), angles[:, 1].copy()
+                           else (0.0, 0.0) for s in self.states]
+                          + [(0.0, 0.0)] * len(self.modes))
+        shift = np.array([0j] * len(self.states)
+                         + [s.alpha for s in self.modes])
+        return (cum, n_a, n_b, angles[:, 0].copy(), angles[:, 1].copy(),
+                shift)
+
+
+MODE_ACCEPTED = ("a mode's state must be a number (coherent amplitude), a "
+                 "ModeState, or a Fock-space Qobj that is a Fock state, a "
+                 "mixture of Fock states (thermal_dm) or a coherent state")
+
+
+def _mode_state(state):
+    if isinstance(state, ModeState):
+        return state
+    if isinstance(state, qutip.Qobj):
+        return identify_mode_state(state)
+    if isinstance(state, (int, float, complex, np.number)) and \
+            not isinstance(state, bool) and np.isfinite(complex(state)):
+        return ModeState.coherent(canonical(complex(state)))
+    raise TypeError(f"{MODE_ACCEPTED}; got {type(state).__name__}")
+
+
+def identify_mode_state(state):
+    """The :class:`ModeState` of a Fock-space ket or density matrix.
+
+    Raises
+    ------
+    ValueError
+        For a state that is neither diagonal in the Fock basis nor a
+        coherent state (fidelity above 1 - 1e-5).
+    """
+    if len(state.dims[0]) != 1 or not (state.isket or state.isoper):
+        raise ValueError(f"{MODE_ACCEPTED}; got dims {state.dims}")
+    rho = qutip.ket2dm(state) if state.isket else state
+    mat = rho.full()
+    if abs(np.trace(mat) - 1) > TRACE_ATOL:
+        raise ValueError(f"the mode's state has trace {np.trace(mat).real:.12g},"
+                         " not 1")
+    pops = mat.diagonal().real
+    scale = abs(mat).max()
+    if abs(mat - np.diag(mat.diagonal())).max() <= OFFDIAG_RTOL * scale:
+        if pops.min() <= -NEGATIVE_ATOL:
+            raise ValueError(f"the mode's state has a negative population "
+                             f"{pops.min():.3g}")
+        keep = np.flatnonzero(pops >= NEGATIVE_ATOL)
+        return ModeState(keep.astype(np.int64), pops[keep] / pops[keep].sum())
+    dim = mat.shape[0]
+    alpha = complex(np.trace(mat @ qutip.destroy(dim).full()))
+    alpha = canonical(alpha)
+    psi = qutip.coherent(dim, alpha).full().ravel()
+    fidelity = abs(np.vdot(psi, mat @ psi))
+    if fidelity > 1 - FIDELITY_ATOL:
+        return ModeState.coherent(alpha)
+    raise ValueError(f"{MODE_ACCEPTED}: this one has coherences but its "
+                     f"fidelity with the coherent state of <a> = {alpha:.4g} "
+                     f"is {fidelity:.6f}")
 
 
 def coherent_amplitudes(N, theta, phi):

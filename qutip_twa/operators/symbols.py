@@ -8,8 +8,14 @@ product, then rewritten in the real phase-space variables of the ensemble
     Sx, Sy, Sz  (S+ = conj(a) b = Sx + i Sy),   s = (|a|^2 + |b|^2)/2 = J + 1/2.
 
 A symbol over several ensembles is a ``dict`` mapping a monomial, the sorted
-tuple of its variable indices ``4 * ensemble + k`` (k = 0: Sx, 1: Sy, 2: Sz,
+tuple of its variable indices ``4 * site + k`` (k = 0: Sx, 1: Sy, 2: Sz,
 3: s; a repeated index is a power), to its complex coefficient.
+
+A bosonic mode (letters ``"a"``: annihilation, ``"c"``: creation) takes a
+site of its own, with the engine's amplitudes (1, alpha) of that site: its
+variables read Sx + i Sy = alpha and s - Sz = |alpha|^2, so the mode's
+symbols, built with the one-mode Moyal product, are polynomials in the same
+four variables (docs/theory.md, Cavity modes).
 """
 
 from functools import lru_cache
@@ -17,7 +23,7 @@ from math import comb, factorial
 
 import numpy as np
 
-__all__ = ["SX", "SY", "SZ", "S", "word_symbol", "monomial_symbol",
+__all__ = ["SX", "SY", "SZ", "S", "MODE_LETTERS", "word_symbol", "monomial_symbol",
            "symbol_of_coefficients", "multiply", "add", "on_ensemble", "evaluate", "phase_variables"]
 
 SX, SY, SZ, S = 0, 1, 2, 3
@@ -119,10 +125,43 @@ def _to_real_variables(poly):
 
 
 _LETTERS = {"+": _JP, "z": _JZ, "-": _JM}
+MODE_LETTERS = "ac"     # a and a^+ of a bosonic mode
+_MODE_LETTERS = {"a": {(1, 0): 1.0}, "c": {(0, 1): 1.0}}  # alpha, conj(alpha)
+
+
+def _mode_star(f, g):
+    """Moyal star product of one-mode polynomials {(i, j): c} for
+    alpha^i conj(alpha)^j."""
+    out = {}
+    for e1, c1 in f.items():
+        for e2, c2 in g.items():
+            for w, (i1, j1), (i2, j2) in _mode_star_terms(e1, e2):
+                key = (i1 + i2, j1 + j2)
+                out[key] = out.get(key, 0.0) + c1 * c2 * w
+    return {k: v for k, v in out.items() if abs(v) > _TOL}
+
+
+def _mode_to_real_variables(poly):
+    """Rewrite a one-mode polynomial in the site variables: alpha = Sx + i Sy,
+    |alpha|^2 = s - Sz."""
+    norm2 = {(S,): 1.0, (SZ,): -1.0}
+    alpha = {(SX,): 1.0, (SY,): 1j}
+    alpha_c = {(SX,): 1.0, (SY,): -1j}
+    terms = []
+    for (i, j), c in poly.items():
+        ladder = alpha if i > j else alpha_c
+        terms.append((c, multiply(_power(norm2, min(i, j)),
+                                  _power(ladder, abs(i - j)))))
+    return add(*terms)
 
 
 @lru_cache(maxsize=None)
 def _word_symbol_cached(word):
+    if word and word[0] in MODE_LETTERS:
+        poly = {(0, 0): 1.0}
+        for letter in word:
+            poly = _mode_star(poly, _MODE_LETTERS[letter])
+        return tuple(_mode_to_real_variables(poly).items())
     poly = _ONE
     for letter in word:
         poly = _star(poly, _LETTERS[letter])
@@ -130,10 +169,12 @@ def _word_symbol_cached(word):
 
 
 def word_symbol(word):
-    """Weyl symbol of a product of J+, Jz, J- on ensemble 0.
+    """Weyl symbol of a product of J+, Jz, J- on ensemble 0, or of a and
+    a^+ on a mode.
 
     ``word`` spells the product left to right with the letters ``"+"``,
-    ``"z"`` and ``"-"``; e.g. ``"-+"`` is J- J+.
+    ``"z"`` and ``"-"`` (a mode: ``"a"`` and ``"c"``); e.g. ``"-+"`` is
+    J- J+ and ``"ca"`` is a^+ a.
     """
     return dict(_word_symbol_cached(word))
 

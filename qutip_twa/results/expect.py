@@ -117,7 +117,7 @@ class Observable:
     """Evaluates the Weyl symbol of an ``EnsembleOperator`` on trajectories."""
 
     def __init__(self, op):
-        self.M = op.ensembles.M
+        self.M = op.ensembles.sites
         self.constant = 0j
         self.onsite = {}      # word -> coefficient vector (M,)
         self.pairs = []       # (word1, word2, left, right): A = left right^T

@@ -81,6 +81,8 @@ class BatchJob:
 
     def __call__(self, first, count):
         M = len(self.J_limit)
+        n_ensembles = M - self.model.n_modes
+        N = self.model.n_emitters[:n_ensembles]
         rng, a, b = start_batch(self.key, self.init, M, first, count,
                                 self.threads)
         nt = len(self.tlist)
@@ -104,6 +106,7 @@ class BatchJob:
                 J = variables[:, 3::4] - 0.5
                 faulty |= ~np.isfinite(variables).all(axis=1) \
                     | np.any(J > self.J_limit, axis=1)
+                J = J[:, :n_ensembles]
             faulty_at[:, i] = faulty
             if faulty.any() and not self.exclude_faults:
                 raise FloatingPointError(
@@ -113,7 +116,7 @@ class BatchJob:
                     f"{self.stepping.hint}, or set "
                     "options['faults'] = 'exclude' to drop them")
             below[:, i] = np.min(J, axis=1) < 1.0
-            excess[:, i] = np.sum(J - 0.5 * self.model.n_emitters, axis=1)
+            excess[:, i] = np.sum(J - 0.5 * N, axis=1)
             if edge is not None:
                 with np.errstate(all="ignore"):
                     edge[:, i] = edge_occupation(variables, edges)

@@ -1,0 +1,202 @@
+"""Ensembles coupled to bosonic modes (docs/theory.md Section 15).
+
+References: ``mesolve`` on the tensor product of a Fock space (cutoff
+checked by a second, smaller cutoff) and the PIQS Dicke basis, whose local
+processes come from ``Dicke(...).liouvillian()``; the empty driven cavity,
+where the TWA is exact; and the package's adiabatically eliminated laser.
+Budgets are the systematic TWA errors measured with 20000 trajectories
+(closing note of issue 16), rounded up.
+"""
+
+import numpy as np
+import pytest
+import qutip
+from qutip import piqs
+
+from qutip_twa import Ensembles, ProductState, twasolve
+from qutip_twa.operators.symbols import word_symbol
+
+from conftest import assert_close_to_exact
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*J < 1")
+
+
+def exact(ens, H, rho0, tlist, c_ops, e_ops, nphot, **rates):
+    """mesolve on Fock(nphot) x Dicke basis, local rates from PIQS."""
+    Hq = H.to_qobj(fock_dims=nphot)
+    L = qutip.liouvillian(Hq, [c.to_qobj(fock_dims=nphot) for c in c_ops])
+    if rates:
+        L += qutip.super_tensor(qutip.to_super(qutip.qeye(nphot)),
+                                piqs.Dicke(int(ens.N[0]), **rates)
+                                .liouvillian())
+    return qutip.mesolve(L, rho0.to_qobj(fock_dims=nphot), tlist,
+                         e_ops=[e.to_qobj(fock_dims=nphot)
+                                for e in e_ops]).expect
+
+
+def open_dicke(N):
+    """The PIQS open-Dicke tutorial's model (its first Liouvillian)."""
+    ens = Ensembles(N, modes=1)
+    a = ens.a()
+    H = ens.jz() + a.dag() * a + 2 / np.sqrt(N) * (a + a.dag()) * ens.jx()
+    return ens, H, [a], dict(emission=0.1, dephasing=0.01, pumping=0.1), \
+        np.linspace(0, 10, 21)
+
+
+def tavis_cummings(N):
+    """Vacuum Rabi oscillations of an excited ensemble, local dephasing."""
+    ens = Ensembles(N, modes=1)
+    a = ens.a()
+    H = a.dag() * a + ens.jz() + (a.dag() * ens.jm() + a * ens.jp()) \
+        / np.sqrt(N)
+    return ens, H, [np.sqrt(0.05) * a], dict(dephasing=0.1), \
+        np.linspace(0, 12, 25)
+
+
+# (model, N): budgets on (<a^+ a>/N, <Jz>/N, <J+J->/N^2)
+BUDGETS = {("open_dicke", 6): (0.05, 0.02, 0.008),
+           ("open_dicke", 10): (0.02, 0.02, 0.004),
+           ("tavis_cummings", 6): (0.12, 0.12, 0.025),
+           ("tavis_cummings", 10): (0.075, 0.075, 0.014)}
+MODELS = {"open_dicke": open_dicke, "tavis_cummings": tavis_cummings}
+
+
+@pytest.mark.parametrize("name, N", list(BUDGETS))
+def test_against_mesolve(name, N, ntraj):
+    ens, H, c_ops, rates, tlist = MODELS[name](N)
+    a = ens.a()
+    e_ops = [a.dag() * a / N, ens.jz() / N, ens.jp() * ens.jm() / N ** 2]
+    twa = twasolve(H, ens.excited(), tlist, c_ops=c_ops, e_ops=e_ops,
+                   ntraj=ntraj, seeds=N, **rates)
+    ref = exact(ens, H, ens.excited(), tlist, c_ops, e_ops, 20, **rates)
+    for k, budget in enumerate(BUDGETS[name, N]):
+        assert_close_to_exact(twa.expect[k], twa.stderr_expect[k], ref[k],
+                              budget, f"{name} N={N} e_ops[{k}]")
+
+
+@pytest.mark.parametrize("start", ["coherent", "fock", "thermal"])
+def test_driven_damped_cavity_is_exact(start, ntraj):
+    """Linear in the mode: every first and second moment is exact."""
+    ens = Ensembles(4, modes=1)
+    a = ens.a()
+    H = 0.3 * a.dag() * a + 0.7 * (a + a.dag())
+    mode = {"coherent": 1.0 - 0.5j, "fock": qutip.fock(30, 2),
+            "thermal": qutip.thermal_dm(30, 0.8)}[start]
+    rho0 = ens.ground().with_modes([mode])
+    tlist = np.linspace(0, 4, 9)
+    e_ops = [a.dag() * a, a, a * a, a.dag() * a.dag() * a * a]
+    twa = twasolve(H, rho0, tlist, c_ops=[a], e_ops=e_ops, ntraj=ntraj,
+                   seeds=11)
+    ref = exact(ens, H, rho0, tlist, [a], e_ops, 30)
+    for k in range(3):      # exact: only statistics
+        assert_close_to_exact(twa.expect[k], twa.stderr_expect[k], ref[k],
+                              0.0, f"{start} e_ops[{k}]")
+    if start == "coherent":  # a Gaussian Wigner function: fourth moments too
+        assert_close_to_exact(twa.expect[3], twa.stderr_expect[3], ref[3],
+                              0.0, "<a^+ a^+ a a>")
+
+
+def test_spin_conserved_displaces_mode_exactly(ntraj):
+    """H = wc a^+a + g (a + a^+) Jz with cavity decay: Jz is conserved and
+    <a(t)> is linear in it, so both are exact."""
+    N = 20
+    ens = Ensembles(N, modes=1)
+    a = ens.a()
+    H = a.dag() * a + 0.2 * (a + a.dag()) * ens.jz()
+    rho0 = ens.css(1.1, 0.4)
+    tlist = np.linspace(0, 6, 13)
+    e_ops = [a, ens.jz(), ens.jx()]
+    twa = twasolve(H, rho0, tlist, c_ops=[np.sqrt(0.5) * a], e_ops=e_ops,
+                   ntraj=ntraj, seeds=4)
+    ref = exact(ens, H, rho0, tlist, [np.sqrt(0.5) * a], e_ops, 16)
+    for k in range(2):
+        assert_close_to_exact(twa.expect[k], twa.stderr_expect[k], ref[k],
+                              0.0, f"e_ops[{k}]")
+    # <Jx> dephases through the mode's fluctuations: not exact, but close
+    assert_close_to_exact(twa.expect[2], twa.stderr_expect[2], ref[2],
+                          0.05 * N / 2, "<Jx>")
+
+
+def test_bad_cavity_laser_is_the_eliminated_laser():
+    """Local pumping w, H = g (a^+ J- + a J+), decay kappa >> g sqrt(N), w:
+    the emitters see collective emission at Gamma = 4 g^2 / kappa (the
+    package's laser), and the cavity's output kappa <a^+ a> is
+    Gamma <J+ J->."""
+    N, w, kappa, ntraj = 20, 5.0, 100.0, 1000
+    tlist = np.array([0.0, 0.5, 1.0, 1.5])
+    ens0 = Ensembles(N)
+    eliminated = twasolve(piqs.Dicke(N, collective_emission=1.0, pumping=w),
+                          ens0.ground(), tlist,
+                          e_ops=[ens0.jp() * ens0.jm(), ens0.jz()],
+                          ntraj=ntraj, seeds=3)
+    ens = Ensembles(N, modes=1)
+    a = ens.a()
+    H = np.sqrt(kappa) / 2 * (a.dag() * ens.jm() + a * ens.jp())
+    cavity = twasolve(H, ens.ground(), tlist, c_ops=[np.sqrt(kappa) * a],
+                      pumping=w, e_ops=[ens.jp() * ens.jm(), ens.jz(),
+                                        kappa * a.dag() * a],
+                      ntraj=ntraj, seeds=4)
+    for k, budget in enumerate([0.05 * 40, 0.2]):  # 5% of <J+J->, <Jz>
+        err = np.abs(cavity.expect[k] - eliminated.expect[k])
+        allowed = budget + 4 * np.hypot(cavity.stderr_expect[k],
+                                        eliminated.stderr_expect[k])
+        assert np.all(err[1:] <= allowed[1:]), (k, err, allowed)
+    output = cavity.expect[2][1:]
+    assert np.all(np.abs(output - eliminated.expect[0][1:])
+                  <= 0.05 * 40 + 4 * cavity.stderr_expect[2][1:])
+
+
+def test_mode_symbols():
+    """Moyal symbols of mode products, and their matrices."""
+    assert word_symbol("ca") == {(3,): 1.0, (2,): -1.0, (): -0.5}
+    assert word_symbol("ac") == {(3,): 1.0, (2,): -1.0, (): 0.5}
+    # a^+ a^+ a a = |alpha|^4 - 2 |alpha|^2 + 1/2
+    ens = Ensembles(3, modes=1)
+    a = ens.a()
+    comm = (a * a.dag() - a.dag() * a).symbol()
+    assert comm == {(): 1.0}
+    q = (a.dag() * a.dag() * a * a).to_qobj(fock_dims=6)
+    ref = qutip.tensor(qutip.create(6) ** 2 * qutip.destroy(6) ** 2,
+                       qutip.qeye(piqs.num_dicke_states(3)))
+    assert (q - ref).norm() < 1e-12
+
+
+def test_many_ensembles_in_one_mode():
+    """M = 100 ensembles in one mode run, and M identical ensembles with
+    only collective processes emit into the mode as one ensemble of M N."""
+    M, N = 100, 10
+    tlist = np.linspace(0, 1.0, 6)
+
+    def photons(ens):
+        a = ens.a()
+        H = 0.1 * (a.dag() * ens.lowering() + a * ens.raising())
+        return twasolve(H, ens.excited(), tlist, c_ops=[a],
+                        e_ops=[a.dag() * a], ntraj=400, seeds=1)
+
+    many, one = photons(Ensembles(N, M=M, modes=1)), \
+        photons(Ensembles(M * N, modes=1))
+    np.testing.assert_array_less(
+        np.abs(many.expect[0] - one.expect[0]),
+        5 * np.hypot(many.stderr_expect[0], one.stderr_expect[0]) + 0.02
+        * np.abs(one.expect[0]) + 1e-9)
+    assert one.expect[0].max() > 10  # it did emit
+
+
+def test_bad_inputs():
+    ens = Ensembles(4, modes=1)
+    with pytest.raises(ValueError, match="mode index"):
+        ens.a(1)
+    with pytest.raises(ValueError, match="modes=K"):
+        Ensembles(4).a()
+    with pytest.raises(ValueError, match="modes must be"):
+        Ensembles(4, modes=-1)
+    with pytest.raises(ValueError, match="fock_dims"):
+        ens.a().to_qobj()
+    with pytest.raises(ValueError, match="1 mode states"):
+        ens.ground().with_modes([0, 0])
+    cat = (qutip.coherent(20, 2) + qutip.coherent(20, -2)).unit()
+    with pytest.raises(ValueError, match="coherent state"):
+        ens.ground().with_modes([cat])
+    with pytest.raises(TypeError, match="mode's state"):
+        ens.ground().with_modes(["vacuum"])
+    assert isinstance(ens.ground().with_modes(0.5), ProductState)
