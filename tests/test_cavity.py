@@ -13,7 +13,7 @@ import pytest
 import qutip
 from qutip import piqs
 
-from qutip_twa import Ensembles, ProductState, twasolve
+from qutip_twa import Ensembles, ProductState, TwaSolver, twasolve
 from qutip_twa.operators.symbols import word_symbol
 
 from conftest import assert_close_to_exact
@@ -200,3 +200,119 @@ def test_bad_inputs():
     with pytest.raises(TypeError, match="mode's state"):
         ens.ground().with_modes(["vacuum"])
     assert isinstance(ens.ground().with_modes(0.5), ProductState)
+
+
+# -- the PIQS open-Dicke tutorial's own inputs ----------------------------
+
+def tutorial_liouvillians(N, nphot):
+    """The four Liouvillians of QuTiP's piqs-open-dicke-model notebook, built
+    as it builds them, with its observables and a start."""
+    nds = piqs.num_dicke_states(N)
+    jx, jy, jz = piqs.jspin(N)
+    jp = piqs.jspin(N, "+")
+    a = qutip.destroy(nphot)
+    g = 2 / np.sqrt(N)
+    rates = [dict(dephasing=0.01, pumping=0.1),
+             dict(emission=0.1, dephasing=0.01),
+             dict(emission=0.1, dephasing=0.01, collective_pumping=0.1),
+             dict(emission=0.1, dephasing=0.01, collective_emission=0.1)]
+    liouv_phot = qutip.liouvillian(a.dag() * a, [a])
+    h_int = g * qutip.tensor(a + a.dag(), jx)
+    liouv_int = -1j * qutip.spre(h_int) + 1j * qutip.spost(h_int)
+    out = []
+    for r in rates:
+        system = piqs.Dicke(N=N)
+        system.hamiltonian = jz
+        for key, value in r.items():
+            setattr(system, key, value)
+        out.append(qutip.super_tensor(liouv_phot, qutip.to_super(
+            qutip.qeye(nds))) + qutip.super_tensor(
+                qutip.to_super(qutip.qeye(nphot)), system.liouvillian())
+            + liouv_int)
+    e_ops = [qutip.tensor(a.dag() * a, qutip.qeye(nds)),
+             qutip.tensor(qutip.qeye(nphot), jz),
+             qutip.tensor(qutip.qeye(nphot), jp * jp.dag())]
+    rho0 = qutip.tensor(qutip.fock_dm(nphot, 0), piqs.excited(N))
+    return out, e_ops, rho0, rates
+
+
+def test_tutorial_superoperators_are_decomposed():
+    """The notebook's super_tensor Liouvillians, tensor e_ops and start run
+    unchanged, as the model of the native operators: the same engine
+    arrays (coefficients read off a PIQS Liouvillian keep 6 digits) and the
+    same samples."""
+    N = 6
+    liouvs, e_ops, rho0, rates = tutorial_liouvillians(N, 16)
+    ens, H, c_ops, _, _ = open_dicke(N)
+    a = ens.a()
+    native_e_ops = [a.dag() * a, ens.jz(), ens.jp() * ens.jm()]
+    tlist = [0.0, 0.5, 1.0]
+    for L, r in zip(liouvs, rates):
+        local = {k: v for k, v in r.items() if not k.startswith("coll")}
+        jumps = list(c_ops) + [np.sqrt(v) * {"collective_pumping": ens.jp(),
+                                             "collective_emission": ens.jm()
+                                             }[k]
+                               for k, v in r.items() if k.startswith("coll")]
+        got, ref = TwaSolver(L).model, TwaSolver(H, jumps, **local).model
+        np.testing.assert_allclose(got.jumps, ref.jumps, rtol=1e-6)
+        np.testing.assert_array_equal(got.local_rates, ref.local_rates)
+        for x, y in zip(got.monomials(), ref.monomials()):
+            np.testing.assert_allclose(x, y, rtol=1e-6)
+        np.testing.assert_array_equal(got.exchange_var, ref.exchange_var)
+        np.testing.assert_allclose(got.exchange_mat, ref.exchange_mat,
+                                   rtol=1e-6)
+        run = twasolve(L, rho0, tlist, e_ops=e_ops, ntraj=256, seeds=2)
+        native = twasolve(H, ens.excited(), tlist, c_ops=jumps,
+                          e_ops=native_e_ops, ntraj=256, seeds=2, **local)
+        for k in range(3):
+            np.testing.assert_allclose(run.expect[k], native.expect[k],
+                                       rtol=1e-3, atol=1e-3)
+
+
+def test_tutorial_model_against_mesolve(ntraj):
+    """The notebook's first Liouvillian, through twasolve and mesolve."""
+    N, nphot = 6, 16
+    liouvs, e_ops, rho0, _ = tutorial_liouvillians(N, nphot)
+    tlist = np.linspace(0, 10, 21)
+    twa = twasolve(liouvs[0], rho0, tlist, e_ops=e_ops, ntraj=ntraj,
+                   seeds=7)
+    ref = qutip.mesolve(liouvs[0], rho0, tlist, e_ops=e_ops)
+    scale = [N, N, N ** 2]
+    # budgets of the open_dicke case of test_against_mesolve (same model
+    # but for local emission: 0 here, 0.1 there), as measured here
+    for k, budget in enumerate((0.06, 0.02, 0.02)):
+        assert_close_to_exact(twa.expect[k] / scale[k],
+                              twa.stderr_expect[k] / scale[k],
+                              ref.expect[k] / scale[k], budget,
+                              f"tutorial e_ops[{k}]")
+
+
+def test_tensor_qobjs_match_native_operators():
+    """Tavis-Cummings with the cavity second in the tensor product."""
+    N, nphot = 4, 12
+    ens, H, c_ops, rates, _ = tavis_cummings(N)
+    a = qutip.tensor(qutip.qeye(piqs.num_dicke_states(N)),
+                     qutip.destroy(nphot))
+    jm = qutip.tensor(piqs.jspin(N, "-"), qutip.qeye(nphot))
+    jz = qutip.tensor(piqs.jspin(N, "z"), qutip.qeye(nphot))
+    Hq = a.dag() * a + jz + (a.dag() * jm + a * jm.dag()) / np.sqrt(N)
+    rho0 = qutip.tensor(piqs.excited(N), qutip.coherent_dm(nphot, 0.5))
+    tlist = [0.0, 0.5, 1.0]
+    got = twasolve(Hq, rho0, tlist, [np.sqrt(0.05) * a],
+                   e_ops=[a.dag() * a, jz], ntraj=256, seeds=3, **rates)
+    ref = twasolve(H, ens.excited().with_modes([0.5]), tlist, c_ops,
+                   e_ops=[ens.a().dag() * ens.a(), ens.jz()], ntraj=256,
+                   seeds=3, **rates)
+    for k in range(2):  # coefficients read off a Qobj keep 12 digits
+        np.testing.assert_allclose(got.expect[k], ref.expect[k], rtol=1e-9)
+
+
+def test_entangled_start_is_refused():
+    N, nphot = 4, 8
+    up = qutip.tensor(qutip.basis(nphot, 0), qutip.basis(9, 0))
+    down = qutip.tensor(qutip.basis(nphot, 1), qutip.basis(9, 1))
+    a = qutip.tensor(qutip.destroy(nphot), qutip.qeye(9))
+    jx = qutip.tensor(qutip.qeye(nphot), piqs.jspin(N, "x"))
+    with pytest.raises(ValueError, match="not a product"):
+        twasolve(a.dag() * a + (a + a.dag()) * jx, (up + down).unit(),
+                 [0.0, 1.0], ntraj=10)

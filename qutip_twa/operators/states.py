@@ -176,7 +176,7 @@ class ProductState:
             One per mode: a number (the amplitude of a coherent state; 0:
             the vacuum), a Fock-space ``Qobj`` (``qutip.fock``,
             ``fock_dm``, ``thermal_dm``, ``coherent``, ``coherent_dm`` or
-            a mixture of Fock states) or a :class:`ModeState`.
+            a mixture of Fock states) or a ``ModeState``.
         """
         K = self.ensembles.modes
         if isinstance(states, (qutip.Qobj, ModeState)) or np.isscalar(states):

@@ -40,10 +40,15 @@ def kicks_of(op, name="b_op"):
             f"{name}: the ordering correction needs {name} linear in J+, J-, "
             f"Jz (it has degree {op.degree}); pass ordering='symmetric' for "
             "the symmetrically ordered correlation")
+    if any(word in ("a", "c") for word in op.terms):
+        raise ValueError(
+            f"{name}: the ordering correction is built for spin operators, "
+            "not a cavity mode's a, a^+; pass ordering='symmetric' for the "
+            "symmetrically ordered correlation")
     out = []
     for part, weight in ((0.5 * (op + op.dag()), 1.0),
                          (-0.5j * (op - op.dag()), 1j)):
-        h = np.zeros((op.ensembles.M, 3))
+        h = np.zeros((op.ensembles.sites, 3))
         for word, (idx, coef) in part.terms.items():
             if word == "+":  # p J+ + conj(p) J- = 2 Re p Jx - 2 Im p Jy
                 np.add.at(h[:, 0], idx[:, 0], 2 * coef.real)

@@ -21,9 +21,10 @@ from ..canonical import canonical
 from ..operators import EnsembleOperator
 from ..operators.dicke import (monomial_exponents, monomial_matrices,
                                num_dicke_states)
+from .factors import default_factors
 
 __all__ = ["operator_matrix", "collective_coefficients", "dicke_operator",
-           "tensor_operator"]
+           "tensor_operator", "product_word"]
 
 _RESIDUAL_TOL = 1e-9
 _INDEPENDENCE_TOL = 1e-10
@@ -115,48 +116,55 @@ def dicke_operator(op, ensembles, name, max_degree=4, spin=False):
     return EnsembleOperator(ensembles, words)
 
 
-def tensor_operator(op, ensembles, name, max_degree=4, spin=None):
-    """Identify a ``Qobj`` on a tensor product of Dicke bases (``spin[m]``:
-    factor m is the spin j = N_m/2 instead, as ``qutip.jmat``).
+def tensor_operator(op, ensembles, name, max_degree=4, factors=None):
+    """Identify a ``Qobj`` on a tensor product whose ``factors``
+    (translate/factors.py; default: the PIQS Dicke bases of ``ensembles``)
+    are ensembles (Dicke bases or spins j = N/2) and modes.
 
-    The operator is projected onto products of single-ensemble monomials
-    J+^p Jz^q J-^r of total degree <= ``max_degree`` (taken greedily by
-    degree, skipping dependent ones, as for one ensemble); the residual must
-    vanish.  Inner products of products are products of single-ensemble
-    inner products, so only the operator's own nonzeros are visited.
+    The operator is projected onto products of single-factor monomials
+    (J+^p Jz^q J-^r, or a mode's a^+^p a^q) of total degree <=
+    ``max_degree`` (taken greedily by degree, skipping dependent ones, as
+    for one ensemble); the residual must vanish.  Inner products of
+    products are products of single-factor inner products, so only the
+    operator's own nonzeros are visited.
 
     Returns
     -------
     EnsembleOperator
     """
-    N = [int(n) for n in ensembles.N]
-    spin = spin or (False,) * len(N)
-    dims = factor_dims(N, spin)
+    factors = factors or default_factors(ensembles)
+    if factors is None:
+        raise ValueError(f"{name}: {ensembles!r} has modes, whose Fock "
+                         "dimension only a tensor-product Qobj of the "
+                         "model can tell")
+    dims = [f.dim for f in factors]
     if not isinstance(op, Qobj) or not op.isoper:
         raise TypeError(f"{name} must be an operator Qobj on the tensor "
-                        f"product of PIQS Dicke bases {dims}")
+                        f"product {dims}")
     if list(op.dims[0]) != dims or list(op.dims[1]) != dims:
         raise ValueError(f"{name} has dims {op.dims}, expected {[dims, dims]}"
-                         f" for {ensembles!r} (PIQS Dicke bases, or spin "
+                         f" for {ensembles!r} (PIQS Dicke bases, spin "
                          "j = N/2 where a factor's dimension is not a Dicke "
-                         "dimension)")
+                         "dimension, Fock spaces for modes)")
+    F = len(factors)
     mat = op.to("csr").data_as("csr_matrix").tocoo()
     sub_rows = np.unravel_index(mat.row, dims)
     sub_cols = np.unravel_index(mat.col, dims)
-    exps = monomial_exponents(4)
-    monomials = [monomial_matrices(n, spin=s) for n, s in zip(N, spin)]
+    monomials = [[m for _, _, m in f.monomials()] for f in factors]
+    words = [[w for w, _, _ in f.monomials()] for f in factors]
+    degrees = [[d for _, d, _ in f.monomials()] for f in factors]
     dense = [[m.toarray() for m in mats] for mats in monomials]
     grams = [np.array([[np.vdot(a, b) for b in d] for a in d]) for d in dense]
-    degrees = [sum(e) for e in exps]
-    candidates = sorted(_products(len(N), degrees, max_degree),
-                        key=lambda c: sum(degrees[i] for i in c))
+    candidates = sorted(_products(degrees, max_degree),
+                        key=lambda c: sum(degrees[m][i]
+                                          for m, i in enumerate(c)))
     chosen, chol, proj = [], np.zeros((0, 0), complex), []
-    picked = np.zeros((0, len(N)), np.int64)
+    picked = np.zeros((0, F), np.int64)
     for c in candidates:
         g = np.ones(len(picked), complex)
-        for m in range(len(N)):
+        for m in range(F):
             g *= grams[m][picked[:, m], c[m]]
-        gcc = np.prod([grams[m][c[m], c[m]].real for m in range(len(N))])
+        gcc = np.prod([grams[m][c[m], c[m]].real for m in range(F)])
         if gcc == 0:
             continue
         x = sla.solve_triangular(chol, g, lower=True) if chosen else g
@@ -166,7 +174,7 @@ def tensor_operator(op, ensembles, name, max_degree=4, spin=None):
         chol = np.block([[chol, np.zeros((len(chosen), 1))],
                          [x.conj()[None, :], np.sqrt(rest) * np.ones((1, 1))]])
         values = np.ones(mat.nnz, complex)
-        for m in range(len(N)):
+        for m in range(F):
             values *= dense[m][c[m]][sub_rows[m], sub_cols[m]]
         proj.append(np.vdot(values, mat.data))
         chosen.append(c)
@@ -180,21 +188,21 @@ def tensor_operator(op, ensembles, name, max_degree=4, spin=None):
         if abs(x) <= 1e-12 * max(total, 1.0):
             continue
         factor = sp.identity(1, dtype=complex, format="csr")
-        for m in range(len(N)):
+        for m in range(F):
             factor = sp.kron(factor, monomials[m][c[m]], format="csr")
         fitted = fitted + x * factor
-        word = "".join("+" * exps[i][0] + "z" * exps[i][1] + "-" * exps[i][2]
-                       for i in c)
-        idx = [m for m in range(len(N)) for _ in range(sum(exps[c[m]]))]
+        word, idx = product_word(factors, c)
         terms.append((word, idx, canonical(complex(x))))
     residual = sp.linalg.norm(mat.tocsr() - fitted)
     if residual > _RESIDUAL_TOL * max(total, 1.0):
+        modes = " and a, a^+ (normal ordered: write a^+ a, not a a^+)" \
+            if ensembles.modes else ""
         raise ValueError(
             f"{name} is not a polynomial of degree <= {max_degree} in the "
-            f"collective operators Jz, J+, J- of {ensembles!r} (relative "
-            f"residual {residual / max(total, 1.0):.2e}); only operators "
-            "that are permutation invariant within each ensemble can be "
-            "simulated")
+            f"collective operators Jz, J+, J-{modes} of {ensembles!r} "
+            f"(relative residual {residual / max(total, 1.0):.2e}); only "
+            "operators that are permutation invariant within each ensemble "
+            "can be simulated")
     grouped = {}
     for word, idx, x in terms:
         rows, cs = grouped.setdefault(word, ([], []))
@@ -205,15 +213,20 @@ def tensor_operator(op, ensembles, name, max_degree=4, spin=None):
         for w, (r, cs) in grouped.items()})
 
 
-def factor_dims(N, spin):
-    """Dimensions of the tensor factors: PIQS Dicke bases, or spin
-    j = N/2 where ``spin``."""
-    return [n + 1 if s else num_dicke_states(n) for n, s in zip(N, spin)]
+def product_word(factors, c):
+    """(word, sites) of the product of monomial c[m] of each factor m."""
+    word, sites = "", []
+    for f, i in zip(factors, c):
+        w = f.monomials()[i][0]
+        word += w
+        sites += [f.site] * len(w)
+    return word, sites
 
 
-def _products(M, degrees, budget):
-    """M-tuples of monomial indices with total degree <= budget."""
-    if M == 0:
+def _products(degrees, budget):
+    """Tuples of monomial indices, one per factor (``degrees[m]`` the
+    degrees of factor m's monomials), with total degree <= budget."""
+    if not degrees:
         return [()]
-    return [(i,) + rest for i, d in enumerate(degrees) if d <= budget
-            for rest in _products(M - 1, degrees, budget - d)]
+    return [(i,) + rest for i, d in enumerate(degrees[0]) if d <= budget
+            for rest in _products(degrees[1:], budget - d)]

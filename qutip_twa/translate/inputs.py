@@ -17,9 +17,10 @@ from ..checks import check_rate, check_rates
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator, Ensembles, ProductState
-from ..operators.states import identify_initial_state
+from ..operators.states import identify_initial_state, identify_mode_state
 from ..results.expect import e_ops_dict
 from .collective import dicke_operator, tensor_operator
+from .factors import default_factors
 from .liouvillian import decompose_liouvillian
 from .tensor_liouvillian import decompose_tensor_liouvillian
 
@@ -69,7 +70,7 @@ def as_operator(x, ens, name, max_degree=4, spin=False):
         op = x
     elif isinstance(x, Qobj) and not x.issuper:
         op = dicke_operator(x, ens, name, max_degree, spin) \
-            if ens.M == 1 and len(x.dims[0]) == 1 \
+            if ens.sites == 1 and len(x.dims[0]) == 1 \
             else tensor_operator(x, ens, name, max_degree, _per_factor(spin))
     elif isinstance(x, Qobj):
         raise TypeError(f"{name}: superoperators are not supported for "
@@ -129,7 +130,7 @@ class _Translation:
                 self.jumps.append(root * _LETTER_OPERATOR[letter](self.ens))
 
     def add_superoperator(self, L, name, source):
-        if self.ens.M != 1:
+        if self.ens.sites != 1:
             self.add_tensor_superoperator(L, name, source)
             return
         op, found, jumps = decompose_liouvillian(L, name=name)
@@ -142,7 +143,7 @@ class _Translation:
 
     def add_tensor_superoperator(self, L, name, source):
         """A Liouvillian on the tensor product of the ensembles' bases."""
-        if len(L.dims[0][0]) != self.ens.M:
+        if len(L.dims[0][0]) != self.ens.sites:
             raise TypeError(f"{name}: {_ONE_ENSEMBLE}")
         H, rates, jumps = decompose_tensor_liouvillian(
             L, self.ens, name, _per_factor(self.spin))
@@ -159,7 +160,7 @@ class _Translation:
             self.hamiltonian.append((H, None))
 
     def add_dicke(self, system):
-        if self.ens.M != 1:
+        if self.ens.sites != 1:
             raise TypeError(f"H: {_ONE_ENSEMBLE}")
         self.add_rates({k: check_rate(f"H.{k}", getattr(system, k))
                         for k in LOCAL_PROCESSES + tuple(_COLLECTIVE)},
@@ -238,11 +239,12 @@ def translate_state(rho0, ens, spin=False):
     if isinstance(rho0, ProductState):
         return rho0
     if isinstance(rho0, Qobj):
-        if len(rho0.dims[0]) == 1 and ens.M == 1:
+        if len(rho0.dims[0]) == 1 and ens.sites == 1:
             return ProductState(ens, [identify_initial_state(
                 rho0, int(ens.N[0]), spin)])
-        if len(rho0.dims[0]) == ens.M:
-            return _product_of_qobj(rho0, ens, _per_factor(spin))
+        if len(rho0.dims[0]) == ens.sites:
+            return _product_of_qobj(rho0, ens,
+                                    _per_factor(spin) or default_factors(ens))
     raise TypeError(
         "rho0 must be a Qobj in the PIQS Dicke basis (for several ensembles "
         "a product of such states on their tensor product) or a "
@@ -251,20 +253,27 @@ def translate_state(rho0, ens, spin=False):
 
 
 def _per_factor(spin):
-    """The spin reading per tensor factor (None: every factor a Dicke
+    """The ``Factor``s of a tensor product (None: every factor a Dicke
     basis)."""
     return spin if isinstance(spin, tuple) else None
 
 
-def _product_of_qobj(rho0, ens, spin=None):
+def _product_of_qobj(rho0, ens, factors):
+    if factors is None or [f.dim for f in factors] != list(rho0.dims[0]):
+        raise ValueError(f"rho0 has dims {rho0.dims[0]}, which are not the "
+                         f"spaces of {ens!r}")
     rho = rho0.proj() if rho0.isket else rho0
-    parts = [rho.ptrace(m) for m in range(ens.M)]
+    parts = [rho.ptrace(m) for m in range(len(factors))]
     diff = (rho - qutip.tensor(parts)).norm()
     if diff > 1e-8:
         raise ValueError(f"rho0 is not a product of one state per ensemble "
-                         f"(distance {diff:.2e} to the product of its "
-                         "partial traces); TWA samples product states")
-    return ProductState.from_qobjs(ens, parts, spin)
+                         f"and mode (distance {diff:.2e} to the product of "
+                         "its partial traces); TWA samples product states")
+    by_site = sorted(zip(factors, parts), key=lambda x: x[0].site)
+    states = [identify_initial_state(q, f.N, f.kind == "spin")
+              for f, q in by_site if f.kind != "fock"]
+    modes = [identify_mode_state(q) for f, q in by_site if f.kind == "fock"]
+    return ProductState(ens, states, modes)
 
 
 def translate_e_ops(e_ops, ens, spin=False):

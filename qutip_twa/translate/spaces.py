@@ -14,6 +14,7 @@ from qutip import Qobj, QobjEvo, piqs
 
 from ..operators import EnsembleOperator, Ensembles, ProductState
 from ..operators.dicke import infer_num_emitters, num_dicke_states
+from .factors import KINDS, default_factors, factors_of
 from .inputs import as_operator, translate_state
 from .tensor_liouvillian import decompose_tensor_liouvillian
 
@@ -56,13 +57,19 @@ def _ensembles_of(label, item, spin=False, factors=None):
         return None
     dims = _space_dims(item)
     if len(dims) > 1:
-        if factors is None or len(factors) != len(dims):
-            factors = [factor_reading(d)[1] for d in dims]
-        return _factor_ensembles(dims, factors), "ops"
+        if factors is None or [f.dim for f in factors] != list(dims):
+            kinds = [_default_kind(d) for d in dims]
+        else:
+            kinds = [f.kind for f in factors]
+        return factors_of(dims, kinds)[0], "ops"
     if spin and not item.issuper:
         return Ensembles([dims[0] - 1]), "dicke"
     return Ensembles([infer_num_emitters(dims[0], label)]), \
         "one" if item.issuper else "dicke"
+
+
+def _default_kind(d):
+    return "spin" if factor_reading(d)[1] else "dicke"
 
 
 def factor_reading(d):
@@ -108,7 +115,7 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
                 found.append((label, *got))
     if not found:
         raise ValueError("cannot infer the number of emitters; pass N=")
-    several = [f for f in found if f[1].M > 1]
+    several = [f for f in found if f[1].sites > 1]
     if not several:
         first, ens, _ = found[0]
         for label, other, _ in found[1:]:
@@ -134,26 +141,24 @@ def find_ensembles(H, c_ops=None, e_ops=None, rho0=None, N=None):
         if kind != "one" and other != ens:
             raise ValueError(f"{first} is defined on {ens!r} but {label} "
                              f"on {other!r}; use one Ensembles for all")
-    return ens, factors or (False,) * ens.M
-
-
-def _factor_ensembles(dims, factors):
-    return Ensembles([d - 1 if s else infer_num_emitters(d)
-                      for d, s in zip(dims, factors)])
+    return ens, factors or default_factors(ens)
 
 
 def _tensor_reading(inputs, N):
-    """The spin reading of each factor of the tensor-product Qobjs among
-    ``inputs`` (None if there are none).
+    """The ``Factor``s of the tensor-product Qobjs among ``inputs`` (None
+    if there are none): what each factor is (factors.py).
 
     A factor whose dimension is not a PIQS Dicke dimension is a spin
     j = (d - 1)/2 (``qutip.jmat``).  One whose dimension d > 2 is both
-    (6: N = 3 in the Dicke basis, or j = 5/2) is read as ``N`` (an
-    ``Ensembles``) says, else as the reading under which every
-    tensor-product operator, superoperator and state fits with the lowest
-    total degree (a PIQS Jz is Jz, a jmat Jz read in a Dicke basis is Jz
-    plus a function of J^2); on a tie, or if none fits (the Dicke reading
-    then reports what does not), the Dicke basis.
+    (6: N = 3 in the Dicke basis, or j = 5/2) is read as the reading under
+    which every tensor-product operator, superoperator and state fits with
+    the lowest total degree (a PIQS Jz is Jz, a jmat Jz read in a Dicke
+    basis is Jz plus a function of J^2); on a tie, the Dicke basis.  Where
+    no such reading fits, factors are tried as Fock spaces of cavity modes
+    (``qutip.destroy``: the PIQS open-Dicke tutorial's
+    ``tensor(a + a.dag(), jx)``), fewest first.  ``N`` (an ``Ensembles``)
+    keeps only the readings that give it.  If none fits, the Dicke reading
+    (which then reports what does not fit).
     """
     items = [(name, label, item) for name, x in inputs
              for label, item in _items(name, x)
@@ -162,23 +167,50 @@ def _tensor_reading(inputs, N):
     if not items:
         return None
     dims = list(_space_dims(items[0][2]))
-    factors = tuple(factor_reading(d)[1] for d in dims)
-    ambiguous = [m for m, d in enumerate(dims) if d > 2 and not factors[m]]
-    if not ambiguous:
-        return factors
-    if isinstance(N, Ensembles) and N.M == len(dims):
-        return tuple(factors[m] or (m in ambiguous and N.N[m] == d - 1)
-                     for m, d in enumerate(dims))
+    kinds = tuple(_default_kind(d) for d in dims)
+    ambiguous = [m for m, d in enumerate(dims) if d > 2 and kinds[m] ==
+                 "dicke"]
     items = [x for x in items if list(_space_dims(x[2])) == dims]
-    best, best_degree = factors, None
-    for k in range(len(ambiguous) + 1):
-        for spins in itertools.combinations(ambiguous, k):
-            trial = tuple(s or m in spins for m, s in enumerate(factors))
-            degree = _degree(items, _factor_ensembles(dims, trial), trial)
-            if degree is not None and (best_degree is None
-                                       or degree < best_degree):
-                best, best_degree = trial, degree
-    return best
+    operators = [x for x in items if x[0] != "rho0"]
+    for fitted in (items, operators):   # a bad rho0 is reported as such
+        found = _best_reading(fitted, dims, kinds, ambiguous, N)
+        if found is not None:
+            return found
+    if isinstance(N, Ensembles):  # the model's reading, to report the misfit
+        for trial in itertools.product(KINDS, repeat=len(dims)):
+            if "fock" in trial and all(k == "fock" for k in trial):
+                continue
+            try:
+                ens, factors = factors_of(dims, trial)
+            except ValueError:
+                continue
+            if ens == N:
+                return factors
+    return factors_of(dims, kinds)[1]
+
+
+def _best_reading(items, dims, kinds, ambiguous, N):
+    """The lowest-degree reading of ``items`` for ``_tensor_reading``,
+    with the fewest Fock factors; None if none fits."""
+    for n_fock in range(len(dims) if items else 0):
+        best, best_degree = None, None
+        for fock in itertools.combinations(range(len(dims)), n_fock):
+            rest = [m for m in ambiguous if m not in fock]
+            for k in range(len(rest) + 1):
+                for spins in itertools.combinations(rest, k):
+                    trial = tuple("fock" if m in fock else
+                                  "spin" if m in spins else kind
+                                  for m, kind in enumerate(kinds))
+                    ens, factors = factors_of(dims, trial)
+                    if isinstance(N, Ensembles) and ens != N:
+                        continue
+                    degree = _degree(items, ens, factors)
+                    if degree is not None and (best_degree is None
+                                               or degree < best_degree):
+                        best, best_degree = factors, degree
+        if best is not None:
+            return best
+    return None
 
 
 def _space_dims(item):
@@ -187,8 +219,8 @@ def _space_dims(item):
 
 def _degree(items, ens, spin):
     """Summed polynomial degree of the inputs ``items`` ((name, label,
-    Qobj)) read on ``ens`` with the reading ``spin``, or None if one does
-    not fit it.  The reading that needs the lower degree is the natural
+    Qobj)) read on ``ens`` with the reading ``spin`` (a bool for one space,
+    ``Factor``s for a tensor product), or None if one does not fit it.  The reading that needs the lower degree is the natural
     one (a PIQS Jz is Jz, not a cubic in a spin's Jz)."""
     total = 0
     try:
@@ -225,14 +257,14 @@ def _reads_spin(inputs, N):
         for label, item in _items(name, x):
             if isinstance(item, (piqs.Dicke, EnsembleOperator, ProductState)):
                 given.add(int(item.N) if isinstance(item, piqs.Dicke) else
-                          (-1 if item.ensembles.M > 1
+                          (-1 if item.ensembles.sites > 1
                            else int(item.ensembles.N[0])))
             elif isinstance(item, (Qobj, QobjEvo)):
                 if item.issuper or len(item.dims[0]) > 1:
                     return False
                 spaces.append((name, label, item))
     if isinstance(N, Ensembles):
-        given.add(int(N.N[0]) if N.M == 1 else -1)
+        given.add(int(N.N[0]) if N.sites == 1 else -1)
     elif N is not None:
         given.add(N)
     dims = {item.dims[0][0] for _, _, item in spaces}

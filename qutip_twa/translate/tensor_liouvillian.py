@@ -3,15 +3,17 @@
 QuTiP's PIQS tutorial on several ensembles writes its model as one
 superoperator on the tensor product of Dicke bases: ``super_tensor`` of
 each ensemble's ``Dicke(...).liouvillian()`` with identities, plus
-``qutip.liouvillian(H, c_ops)`` of operators coupling them.  As for one
+``qutip.liouvillian(H, c_ops)`` of operators coupling them; the open-Dicke
+tutorial does the same with a cavity's Fock space.  As for one
 ensemble (liouvillian.py), the superoperator is fitted, by least squares on
 its action on random probe matrices, with
 
-- ``-i[O, .]`` for products O of single-ensemble monomials J+^p Jz^q J-^r
-  (total degree <= 4): the Hamiltonian;
+- ``-i[O, .]`` for products O of single-factor monomials J+^p Jz^q J-^r
+  (a mode's a^+^p a^q; total degree <= 4): the Hamiltonian;
 - each ensemble's six unit-rate PIQS dissipators, acting on its factor;
-- the terms A_a X A_b^+ - {A_b^+ A_a, X}/2 of the 3M collective operators
-  (J-_m, Jz_m, J+_m): the dissipator matrix K of any jumps linear in them.
+- the terms A_a X A_b^+ - {A_b^+ A_a, X}/2 of the collective operators
+  (J-_m, Jz_m, J+_m; a mode's a and a^+): the dissipator matrix K of any
+  jumps linear in them.
 
 The collective rates of the PIQS dissipators join the diagonal of K; K is
 then returned as jumps (single operators where K is diagonal, its
@@ -24,10 +26,10 @@ import scipy.sparse as sp
 from ..canonical import canonical
 from ..engine.contract import LOCAL_PROCESSES
 from ..operators import EnsembleOperator
-from ..operators.dicke import monomial_exponents, monomial_matrices
-from .collective import _products, factor_dims
+from .collective import _products, product_word
+from .factors import default_factors
 from .liouvillian import (PIQS_DIGITS, RATE_NAMES, RESIDUAL_TOL,
-                          _DEPENDENCE_TOL, _collective_ops, _commutator,
+                          _DEPENDENCE_TOL, _commutator,
                           _dissipator_term, _independent,
                           _piqs_generators, _relative_residual, _sketched_fit,
                           _solve, _superoperator_matrix)
@@ -58,7 +60,7 @@ def _on_factor(G, X, m, dims):
         X.shape)
 
 
-def decompose_tensor_liouvillian(L, ens, name, spin=None):
+def decompose_tensor_liouvillian(L, ens, name, factors=None):
     """H, local rates and collective jumps of a Liouvillian of ensembles.
 
     Parameters
@@ -69,10 +71,11 @@ def decompose_tensor_liouvillian(L, ens, name, spin=None):
     ens : Ensembles
     name : str
         Argument name for messages.
-    spin : tuple of bool, optional
-        Factors that are spins j = N_m/2 (``qutip.jmat``) instead of Dicke
-        bases; they, and single emitters, have no PIQS local dissipators
-        (their dissipators are collective jumps).
+    factors : tuple of Factor, optional
+        What each factor is (translate/factors.py; default: the Dicke bases
+        of ``ens``): spins j = N_m/2 (``qutip.jmat``) and single emitters
+        have no PIQS local dissipators (their dissipators are collective
+        jumps); a mode's jumps are linear in its a and a^+.
 
     Returns
     -------
@@ -89,32 +92,34 @@ def decompose_tensor_liouvillian(L, ens, name, spin=None):
         ``RESIDUAL_TOL``), or has negative rates or a non-Hermitian part.
     """
     mat, d = _superoperator_matrix(L, name)
-    N = [int(n) for n in ens.N]
-    spin = spin or (False,) * len(N)
-    dims = factor_dims(N, spin)
-    if list(L.dims[0][0]) != dims:
-        raise ValueError(f"{name} acts on {L.dims[0][0]}, expected the PIQS "
-                         f"Dicke bases {dims} of {ens!r}")
-    M = len(N)
-    exps = monomial_exponents(4)
-    degrees = [sum(e) for e in exps]
-    products = [c for c in _products(M, degrees, 4) if any(c)]
+    factors = factors or default_factors(ens)
+    dims = [f.dim for f in factors] if factors else None
+    if factors is None or list(L.dims[0][0]) != dims:
+        raise ValueError(f"{name} acts on {L.dims[0][0]}, expected the "
+                         f"spaces {dims} of {ens!r}")
+    degrees = [[deg for _, deg, _ in f.monomials()] for f in factors]
+    products = [c for c in _products(degrees, 4) if any(c)]
     hams = []
     for c in products:
         op = sp.identity(1, dtype=complex, format="csr")
-        for m, i in enumerate(c):
-            op = sp.kron(op, monomial_matrices(N[m], spin=spin[m])[i],
-                         format="csr")
+        for f, i in zip(factors, c):
+            op = sp.kron(op, f.monomials()[i][2], format="csr")
         hams.append(op)
     # a single emitter's PIQS dissipators are D[J-], D[Jz], D[J+] of its
     # factor, already among the collective terms: fitting both splits a
     # jump that couples ensembles into pieces that are not positive
-    dicke = [m for m in range(M) if not spin[m] and N[m] > 1]
+    dicke = [m for m, f in enumerate(factors)
+             if f.kind == "dicke" and f.N > 1]
     piqs_generators = [(m, G) for m in dicke
-                       for G in _piqs_generators(N[m], RATE_NAMES)]
-    ops = [_embed(x, m, dims) for m in range(M)
-           for x in _collective_ops(N[m], spin[m])]
-    pairs = [(a, b) for a in range(3 * M) for b in range(3 * M)]
+                       for G in _piqs_generators(factors[m].N, RATE_NAMES)]
+    ops, letter_ops, first = [], [], []
+    for m, f in enumerate(factors):
+        first.append(len(ops))
+        for letter, x in f.jumps():
+            ops.append(_embed(x, m, dims))
+            letter_ops.append(EnsembleOperator(ens, {letter: (
+                [[f.site]], [1.0])}))
+    pairs = [(a, b) for a in range(len(ops)) for b in range(len(ops))]
 
     nh, ng = len(hams), len(piqs_generators)
 
@@ -149,41 +154,41 @@ def decompose_tensor_liouvillian(L, ens, name, spin=None):
         raise ValueError(
             f"{name} is a superoperator on {ens!r} but not a collective "
             "Liouvillian: it must be -i[H, .] (H a polynomial of degree <= "
-            "4 in the collective operators) plus dissipators of jumps "
-            "linear in the J-_m, Jz_m, J+_m and each ensemble's PIQS "
+            "4 in the collective operators and modes' a, a^+, normal "
+            "ordered) plus dissipators of jumps linear in the J-_m, Jz_m, "
+            "J+_m (and a, a^+) and each ensemble's PIQS "
             "Lindbladian (super_tensor of Dicke(...).lindbladian() with "
             f"identities); relative residual {residual:.2e} of the best fit "
             f"exceeds {RESIDUAL_TOL:.0e}")
     weight = np.abs(coef) * norms / max(np.linalg.norm(b), 1e-300)
     noise = max(100 * residual, 1e-12)
     coef = np.where(weight > noise, coef, 0)
-    H = _hamiltonian(coef[:nh], products, ens, name, noise)
-    piqs_rates = np.zeros((M, 6), complex)
+    H = _hamiltonian(coef[:nh], products, factors, ens, name, noise)
+    piqs_rates = np.zeros((len(factors), 6), complex)
     piqs_rates[dicke] = coef[nh:nh + ng].reshape(len(dicke), 6)
     if np.any(np.abs(piqs_rates.imag) > max(1e-8, noise) * np.abs(
             piqs_rates).max(initial=1.0)) or np.any(piqs_rates.real < 0):
         raise ValueError(f"{name} has a negative or complex PIQS rate; "
                          "rates must be real and nonnegative")
+    ensembles = [m for m, f in enumerate(factors) if f.kind != "fock"]
     local = {process: np.array([canonical(float(
         piqs_rates[m, RATE_NAMES.index(process)].real), PIQS_DIGITS)
-        for m in range(M)]) for process in LOCAL_PROCESSES}
-    K = coef[nh + ng:].reshape(3 * M, 3 * M)
-    for m in range(M):  # the PIQS collective rates join K's diagonal
+        for m in ensembles]) for process in LOCAL_PROCESSES}
+    K = coef[nh + ng:].reshape(len(ops), len(ops))
+    for m in dicke:  # the PIQS collective rates join K's diagonal
         for j, key in enumerate(_COLLECTIVE_GENERATORS):
-            K[3 * m + j, 3 * m + j] += piqs_rates[m, RATE_NAMES.index(key)]
-    return H, local, _jumps(K, ens, name, noise)
+            i = first[m] + j
+            K[i, i] += piqs_rates[m, RATE_NAMES.index(key)]
+    return H, local, _jumps(K, letter_ops, ens, name, noise)
 
 
-def _hamiltonian(coef, products, ens, name, noise):
+def _hamiltonian(coef, products, factors, ens, name, noise):
     """The Hermitian ``EnsembleOperator`` of the fitted H coefficients."""
-    exps = monomial_exponents(4)
     words = {}
     for c, x in zip(products, coef):
         if x == 0:
             continue
-        word = "".join("+" * exps[i][0] + "z" * exps[i][1] + "-" * exps[i][2]
-                       for i in c)
-        idx = [m for m, i in enumerate(c) for _ in range(sum(exps[i]))]
+        word, idx = product_word(factors, c)
         rows, cs = words.setdefault(word, ([], []))
         rows.append(idx)
         cs.append(canonical(complex(x), PIQS_DIGITS))
@@ -199,8 +204,9 @@ def _hamiltonian(coef, products, ens, name, noise):
     return 0.5 * (H + H.dag())
 
 
-def _jumps(K, ens, name, noise):
-    """Jumps of the dissipator matrix K over (J-_m, Jz_m, J+_m)."""
+def _jumps(K, letter_ops, ens, name, noise):
+    """Jumps of the dissipator matrix K over ``letter_ops`` (J-_m, Jz_m,
+    J+_m per ensemble, a_k and a_k^+ per mode)."""
     scale = np.abs(K).max(initial=0.0)
     if scale == 0:
         return []
@@ -208,8 +214,6 @@ def _jumps(K, ens, name, noise):
     if np.abs(K - K.conj().T).max() > tol:
         raise ValueError(f"{name} has a non-Hermitian dissipator matrix; it "
                          "is not a Lindblad dissipator")
-    letter_ops = [op(m) for m in range(ens.M)
-                  for op in (ens.jm, ens.jz, ens.jp)]  # _collective_ops
     off = K - np.diag(np.diag(K))
     if np.abs(off).max() <= tol:
         return [canonical(float(np.sqrt(r.real)), PIQS_DIGITS) * op
