@@ -56,11 +56,13 @@ class SteadyStateResult:
 
 def relaxation_time(model):
     """10 / the slowest dissipative rate of ``model``: a local rate, or a
-    collective channel's squared coefficient times the largest N."""
+    collective channel's squared coefficient times the largest N (times 1
+    on a cavity mode)."""
     rates = list(model.local_rates[model.local_rates > 0])
-    kappa2 = (np.abs(model.jumps) ** 2).sum(axis=2).max(axis=1) \
+    weight = np.where(model.n_emitters > 0, np.max(model.n_emitters), 1.0)
+    kappa2 = ((np.abs(model.jumps) ** 2).sum(axis=2) * weight).max(axis=1) \
         if model.jumps.size else np.zeros(0)
-    rates += list(kappa2[kappa2 > 0] * np.max(model.n_emitters))
+    rates += list(kappa2[kappa2 > 0])
     if not rates:
         raise ValueError(
             "the system has no dissipation, so it has no steady state to "

@@ -76,7 +76,8 @@ def test_against_mesolve(name, N, ntraj):
 
 @pytest.mark.parametrize("start", ["coherent", "fock", "thermal"])
 def test_driven_damped_cavity_is_exact(start, ntraj):
-    """Linear in the mode: every first and second moment is exact."""
+    """Linear in the mode, in a thermal bath (decay and pumping, one noise
+    each): every first and second moment is exact."""
     ens = Ensembles(4, modes=1)
     a = ens.a()
     H = 0.3 * a.dag() * a + 0.7 * (a + a.dag())
@@ -85,9 +86,10 @@ def test_driven_damped_cavity_is_exact(start, ntraj):
     rho0 = ens.ground().with_modes([mode])
     tlist = np.linspace(0, 4, 9)
     e_ops = [a.dag() * a, a, a * a, a.dag() * a.dag() * a * a]
-    twa = twasolve(H, rho0, tlist, c_ops=[a], e_ops=e_ops, ntraj=ntraj,
+    bath = [np.sqrt(1.2) * a, np.sqrt(0.2) * a.dag()]   # n_th = 0.2
+    twa = twasolve(H, rho0, tlist, c_ops=bath, e_ops=e_ops, ntraj=ntraj,
                    seeds=11)
-    ref = exact(ens, H, rho0, tlist, [a], e_ops, 30)
+    ref = exact(ens, H, rho0, tlist, bath, e_ops, 30)
     for k in range(3):      # exact: only statistics
         assert_close_to_exact(twa.expect[k], twa.stderr_expect[k], ref[k],
                               0.0, f"{start} e_ops[{k}]")

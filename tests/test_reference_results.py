@@ -44,6 +44,7 @@ def _dense_pair():
 def _cases():
     ens_dense, H_dense = _dense_pair()
     E1 = Ensembles([N])
+    EC = Ensembles([N], modes=1)
     return {
         "dicke_object": lambda: twasolve(
             LASER, piqs.excited(N), T, e_ops=[JZ, JP * JM], ntraj=300,
@@ -104,6 +105,12 @@ def _cases():
             E1.jx(0) + 0.1 * E1.jz(0) ** 2, E1.dicke(2, 0), T,
             [E1.lowering(1.0)], e_ops=[E1.jz(0), JP * JM], pumping=[2.0],
             ntraj=300, seeds=21),
+        "cavity": lambda: twasolve(
+            EC.a().dag() * EC.a() + EC.jz() + 0.5 * (
+                EC.a().dag() * EC.jm() + EC.a() * EC.jp()),
+            EC.excited().with_modes([0.3 + 0.1j]), T, [EC.a()],
+            e_ops=[EC.a().dag() * EC.a(), EC.jz()], dephasing=0.2,
+            ntraj=300, seeds=24),
     }
 
 
@@ -133,7 +140,7 @@ def record(case):
             setattr(kernels, name, f)
     inputs = {}
     for k, v in seen["sample_initial"][3]._asdict().items():
-        inputs[f"init_{k}"] = v
+        inputs[f"init_{k}"] = np.asarray(v)
     if "propagate" in seen:
         args = seen["propagate"]
         model, plan = args[6], {"dt": args[4]}
@@ -142,7 +149,7 @@ def record(case):
         model = args[8]
         plan = {"dt_max": args[4], "steps_per_rate": args[5]}
     for k, v in model._asdict().items():
-        inputs[f"model_{k}"] = v
+        inputs[f"model_{k}"] = np.asarray(v)
     for k, v in plan.items():
         inputs[f"plan_{k}"] = np.asarray(v)
     out = {}

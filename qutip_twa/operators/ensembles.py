@@ -25,7 +25,7 @@ import scipy.sparse as sp
 from ..checks import per_ensemble
 from .dicke import (MAX_QOBJ_DIM, collective_matrices, dicke_labels,
                     num_dicke_states)
-from .states import ProductState
+from .states import ProductState, fock_dims_of
 from .symbols import add, multiply, on_ensemble, word_symbol
 
 __all__ = ["Ensembles", "EnsembleOperator"]
@@ -129,12 +129,15 @@ class Ensembles:
 
     # -- single operators ---------------------------------------------------
 
-    def _index(self, m):
+    def _index(self, m, count=None, what="ensemble"):
+        """``m`` in [0, count) (default M), negative counting from the end."""
+        count = self.M if count is None else count
         if not isinstance(m, (int, np.integer)) or isinstance(m, bool) \
-                or not -self.M <= m < self.M:
-            raise ValueError(f"ensemble index must be an integer in "
-                             f"[0, {self.M}), got {m!r}")
-        return int(m) % self.M
+                or not -count <= m < count:
+            hint = "" if count else "; make modes with Ensembles(N, modes=K)"
+            raise ValueError(f"{what} index must be an integer in "
+                             f"[0, {count}), got {m!r}{hint}")
+        return int(m) % count
 
     def _letter(self, letter, m):
         return EnsembleOperator(self, {letter: (
@@ -143,14 +146,9 @@ class Ensembles:
     def a(self, k=0):
         """The annihilation operator of mode ``k`` (``a(k).dag()``: its
         creation operator)."""
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) \
-                or not -self._modes <= k < self._modes:
-            raise ValueError(f"mode index must be an integer in "
-                             f"[0, {self._modes}), got {k!r}"
-                             + ("" if self._modes else
-                                "; make modes with Ensembles(N, modes=K)"))
-        return EnsembleOperator(self, {"a": (
-            np.array([[self.M + int(k) % self._modes]]), np.array([1.0 + 0j]))})
+        site = self.M + self._index(k, self._modes, "mode")
+        return EnsembleOperator(self, {"a": (np.array([[site]]),
+                                             np.array([1.0 + 0j]))})
 
     def jp(self, m=0):
         """J+ of ensemble ``m``."""
@@ -445,7 +443,7 @@ class EnsembleOperator:
         the truncation belongs to the matrix, not to the TWA.
         """
         ens = self.ensembles
-        fock_dims = _fock_dims(fock_dims, ens.modes)
+        fock_dims = fock_dims_of(fock_dims, ens.modes)
         dims = [num_dicke_states(int(n)) for n in ens.N] + fock_dims
         order = list(range(ens.M, ens.sites)) + list(range(ens.M))
         dims = [dims[k] for k in order]
@@ -525,21 +523,6 @@ def _letter_matrix(letter, size):
         return a if letter == "a" else a.conj().T.tocsr()
     jz, jp, jm = collective_matrices(int(size))
     return {"+": jp, "z": jz, "-": jm}[letter]
-
-
-def _fock_dims(fock_dims, modes):
-    """Fock dimensions, one per mode, as a list of ints >= 2."""
-    if not modes:
-        return []
-    if fock_dims is None:
-        raise ValueError(f"to_qobj: give fock_dims, the Fock-space dimension "
-                         f"of each of the {modes} modes")
-    dims = [fock_dims] * modes if np.isscalar(fock_dims) else list(fock_dims)
-    if len(dims) != modes or not all(
-            isinstance(d, (int, np.integer)) and d >= 2 for d in dims):
-        raise ValueError(f"fock_dims must be an integer >= 2 or {modes} of "
-                         f"them, got {fock_dims!r}")
-    return [int(d) for d in dims]
 
 
 def _merge(terms):

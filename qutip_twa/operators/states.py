@@ -243,8 +243,7 @@ class ProductState:
         """The state on the tensor product of PIQS Dicke bases (modes: their
         Fock spaces of ``fock_dims`` first, as ``EnsembleOperator.to_qobj``).
         """
-        from .ensembles import _fock_dims
-        fock = _fock_dims(fock_dims, len(self.modes))
+        fock = fock_dims_of(fock_dims, len(self.modes))
         dims = fock + [num_dicke_states(s.N) for s in self.states]
         if np.prod(dims, dtype=float) > MAX_QOBJ_DIM:
             raise ValueError(f"to_qobj: the Hilbert space has dimension "
@@ -504,3 +503,18 @@ def _coherent(N, state, is_ket, spin=False):
         return InitialState(N=N, kind="coherent", theta=theta, phi=phi), \
             fidelity
     return None, fidelity
+
+
+def fock_dims_of(fock_dims, modes):
+    """Fock dimensions, one per mode, as a list of ints >= 2."""
+    if not modes:
+        return []
+    if fock_dims is None:
+        raise ValueError(f"to_qobj: give fock_dims, the Fock-space dimension "
+                         f"of each of the {modes} modes")
+    dims = [fock_dims] * modes if np.isscalar(fock_dims) else list(fock_dims)
+    if len(dims) != modes or not all(
+            isinstance(d, (int, np.integer)) and d >= 2 for d in dims):
+        raise ValueError(f"fock_dims must be an integer >= 2 or {modes} of "
+                         f"them, got {fock_dims!r}")
+    return [int(d) for d in dims]

@@ -178,8 +178,6 @@ def _tensor_reading(inputs, N):
             return found
     if isinstance(N, Ensembles):  # the model's reading, to report the misfit
         for trial in itertools.product(KINDS, repeat=len(dims)):
-            if "fock" in trial and all(k == "fock" for k in trial):
-                continue
             try:
                 ens, factors = factors_of(dims, trial)
             except ValueError:
