@@ -39,10 +39,13 @@ _SHARED_DOC = """
         array coefficients) or a ``QobjEvo``.  For several ensembles: an
         :class:`EnsembleOperator`, a list of them and ``[op, coefficient]``
         pairs, or a ``Qobj`` on the tensor product of PIQS Dicke bases.
+        Cavity modes: operators of ``Ensembles(N, modes=K)``, or ``Qobj``s
+        and Liouvillians on ``tensor(Fock space, Dicke basis)`` (as in the
+        PIQS open-Dicke tutorial).
     c_ops : list of :obj:`.Qobj` or :class:`EnsembleOperator`, optional
         Collective jump operators (complex combinations of J-, J+, Jz and
-        the identity; for several ensembles, e.g. ``ens.lowering(phases)``),
-        one shared noise each, or superoperators such as
+        the identity; for several ensembles, e.g. ``ens.lowering(phases)``;
+        a mode's a and a^+, e.g. cavity decay), one shared noise each, or superoperators such as
         ``Dicke(...).lindbladian()`` (one ensemble).
 """
 
@@ -202,7 +205,9 @@ class TwaSolver:
             (``piqs.css``).  For several ensembles: a
             :class:`ProductState` (``Ensembles.ground()``, ``excited()``,
             ``dicke()``, ``css()``, ``product()``) or a product state on
-            the tensor product.
+            the tensor product.  Modes: vacuum unless set by
+            :meth:`ProductState.with_modes`, or Fock, Fock-mixture
+            (``thermal_dm``) or coherent states as tensor factors.
         tlist : array_like
             Increasing output times; the first is the initial time.
         args : dict, optional

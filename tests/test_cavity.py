@@ -101,10 +101,10 @@ def test_driven_damped_cavity_is_exact(start, ntraj):
 def test_spin_conserved_displaces_mode_exactly(ntraj):
     """H = wc a^+a + g (a + a^+) Jz with cavity decay: Jz is conserved and
     <a(t)> is linear in it, so both are exact."""
-    N = 20
+    N = 10
     ens = Ensembles(N, modes=1)
     a = ens.a()
-    H = a.dag() * a + 0.2 * (a + a.dag()) * ens.jz()
+    H = a.dag() * a + 0.3 * (a + a.dag()) * ens.jz()
     rho0 = ens.css(1.1, 0.4)
     tlist = np.linspace(0, 6, 13)
     e_ops = [a, ens.jz(), ens.jx()]
@@ -173,7 +173,7 @@ def test_many_ensembles_in_one_mode():
         a = ens.a()
         H = 0.1 * (a.dag() * ens.lowering() + a * ens.raising())
         return twasolve(H, ens.excited(), tlist, c_ops=[a],
-                        e_ops=[a.dag() * a], ntraj=400, seeds=1)
+                        e_ops=[a.dag() * a], ntraj=200, seeds=1)
 
     many, one = photons(Ensembles(N, M=M, modes=1)), \
         photons(Ensembles(M * N, modes=1))
@@ -249,13 +249,14 @@ def test_tutorial_superoperators_are_decomposed():
     a = ens.a()
     native_e_ops = [a.dag() * a, ens.jz(), ens.jp() * ens.jm()]
     tlist = [0.0, 0.5, 1.0]
-    for L, r in zip(liouvs, rates):
+    for L, r in list(zip(liouvs, rates))[::3]:  # local only; collective too
         local = {k: v for k, v in r.items() if not k.startswith("coll")}
         jumps = list(c_ops) + [np.sqrt(v) * {"collective_pumping": ens.jp(),
                                              "collective_emission": ens.jm()
                                              }[k]
                                for k, v in r.items() if k.startswith("coll")]
-        got, ref = TwaSolver(L).model, TwaSolver(H, jumps, **local).model
+        solver = TwaSolver(L)
+        got, ref = solver.model, TwaSolver(H, jumps, **local).model
         np.testing.assert_allclose(got.jumps, ref.jumps, rtol=1e-6)
         np.testing.assert_array_equal(got.local_rates, ref.local_rates)
         for x, y in zip(got.monomials(), ref.monomials()):
@@ -263,7 +264,7 @@ def test_tutorial_superoperators_are_decomposed():
         np.testing.assert_array_equal(got.exchange_var, ref.exchange_var)
         np.testing.assert_allclose(got.exchange_mat, ref.exchange_mat,
                                    rtol=1e-6)
-        run = twasolve(L, rho0, tlist, e_ops=e_ops, ntraj=256, seeds=2)
+        run = solver.run(rho0, tlist, 256, e_ops=e_ops, seeds=2)
         native = twasolve(H, ens.excited(), tlist, c_ops=jumps,
                           e_ops=native_e_ops, ntraj=256, seeds=2, **local)
         for k in range(3):

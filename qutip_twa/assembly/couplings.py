@@ -17,6 +17,9 @@ __all__ = ["MAX_DENSE_EXCHANGE", "split_couplings"]
 # Largest number of coupled variables kept in the dense exchange matrix;
 # beyond it, couplings stay sparse monomials (cost per pair, not per n^2).
 MAX_DENSE_EXCHANGE = 3000
+# The dense matrix also needs one entry in DENSE_MIN_FILL nonzero (a mode
+# coupled to M ensembles fills 2 rows and columns of 2 M + 2: monomials).
+DENSE_MIN_FILL = 10
 # symbols of J+, J-, Jz on the variables (Sx, Sy, Sz): S+ = Sx + i Sy, ...;
 # a mode's a and a^+ are its site's S+ and S- (operators/symbols.py)
 _LETTER_VECTOR = {"+": np.array([1.0, 1j, 0.0]),
@@ -57,14 +60,16 @@ def split_couplings(op):
     cols = np.concatenate([t[1] for t in triples])
     used, inverse = np.unique(np.concatenate([rows, cols]),
                               return_inverse=True)
-    if len(used) > MAX_DENSE_EXCHANGE:  # keep them as sparse monomials
-        for w, idx, c in pairs:
+    n = len(rows)
+    B = np.zeros((len(used), len(used)), dtype=complex) \
+        if len(used) <= MAX_DENSE_EXCHANGE else None
+    if B is not None:
+        np.add.at(B, (inverse[:n], inverse[n:]),
+                  np.concatenate([t[2] for t in triples]))
+    if B is None or np.count_nonzero(B + B.T) * DENSE_MIN_FILL < B.size:
+        for w, idx, c in pairs:     # keep them as sparse monomials
             rest = rest + EnsembleOperator(ens, {w: (idx, c)})
         return separable, np.zeros(0, np.int64), np.zeros((0, 0)), rest
-    n = len(rows)
-    B = np.zeros((len(used), len(used)), dtype=complex)
-    np.add.at(B, (inverse[:n], inverse[n:]),
-              np.concatenate([t[2] for t in triples]))
     G = B + B.T
     scale = max(np.abs(G).max(), 1e-300)
     if np.abs(G.imag).max() > 1e-9 * scale:
