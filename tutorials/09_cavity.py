@@ -226,7 +226,7 @@ for ax, dephasing in zip(axes, [0.0, 0.1]):
                 + 2 * r * lam_c / np.sqrt(N) * (a + a.dag()) * ens.jx()
             run = twasolve(H, ens.ground().with_modes([0.5]), t_long, [a],
                            e_ops=[a.dag() * a / N], dephasing=dephasing,
-                           ntraj=NTRAJ // 4, seeds=5)
+                           ntraj=NTRAJ // 8, seeds=5)
             row.append(np.mean(run.expect[0][late].real))
         print(f"{dephasing:<11g}{N:<7}" + "".join(f"{x:9.4f}" for x in row))
         ax.plot(ratios, row, "o-", label=f"N = {N}")
