@@ -1,8 +1,8 @@
 """The numba engine: Stratonovich Heun steps for M ensembles' amplitudes.
 
 State of one trajectory: complex amplitudes a[m], b[m] for m < M sites (the
-last ``n_modes`` of them bosonic modes, a = 1 and b the mode's amplitude).  The model
-is an ``EngineModel`` (contract.py), a named tuple of arrays: emitter
+last ``n_modes`` of them bosonic modes, a = 1 and b the mode's amplitude).
+The model is an ``EngineModel`` (contract.py), a named tuple of arrays: emitter
 numbers, local rates, collective jumps, the Hamiltonian symbol as monomials
 with their time-coefficient rows, and constant couplings between ensembles
 as a dense matrix (one matrix-vector product, O(n^2) for n coupled
@@ -247,8 +247,11 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     frequency, plus kappa_k (2 |C_k| + kappa_k) per collective channel
     (kappa_k its largest coefficient, C_k its symbol), plus the largest sum
     of local rates.  At full coherence this equals ``Model.rate_scale``.
+    A mode counts with the relative rate of change of its amplitude, and a
+    channel on modes only with kappa_k^2: neither grows with the field.
     """
     M = a.shape[0]
+    n_ensembles = M - model.n_modes
     n_emitters, local_rates, jumps = (model.n_emitters, model.local_rates,
                                       model.jumps)
     dW, var, grad, kappa = work.dW, work.var, work.grad, work.kappa
@@ -267,13 +270,21 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
         theta[1, m] = 0.5 * dt * (hs - hz)
         if work.z_rate:
             gz, gs = gz + hz, gs + hs
-        rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz) + abs(gs))
+        if m < n_ensembles:     # the precession frequency
+            rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz)
+                         + abs(gs))
+        else:   # a mode: the relative rate of change of its amplitude
+            rate_h = max(rate_h, 0.5 * (np.sqrt(gx * gx + gy * gy)
+                                        / max(abs(b[m]), 1.0) + abs(gs - gz)))
     # collective channels share one noise across ensembles
     K = jumps.shape[0]
     rate_c = 0.0
     for k in range(K):
         C = _collective_channel(jumps[k], var, a, b, dW[k], dt, Da, Db)
-        rate_c += kappa[k] * (2.0 * abs(C) + kappa[k])
+        if work.mode_only[k]:   # decays at kappa_k^2 whatever the field
+            rate_c += kappa[k] * kappa[k]
+        else:
+            rate_c += kappa[k] * (2.0 * abs(C) + kappa[k])
     # local channels: three per process and ensemble
     w = K
     rate_l = 0.0
@@ -337,7 +348,8 @@ class _Work(NamedTuple):
     (first index the stage, angles then a or b), the predictor, the largest
     coefficient sum |alpha| + |beta| + |gamma| of each collective channel,
     the scratch of ``_separable_gradient``, which monomials are in Sz and s
-    only (``mono_z``), and ``z_rate`` (``_z_rate``)."""
+    only (``mono_z``), ``z_rate`` (``_z_rate``) and which collective
+    channels act on modes only (``mode_only``)."""
 
     dW: np.ndarray
     var: np.ndarray
@@ -353,6 +365,7 @@ class _Work(NamedTuple):
     acc: np.ndarray
     mono_z: np.ndarray
     z_rate: bool
+    mode_only: np.ndarray
 
 
 @nb.njit(cache=True)
@@ -361,10 +374,14 @@ def _work_arrays(model):
     c = np.complex128
     M, jumps = model.n_emitters.shape[0], model.jumps
     kappa = np.zeros(jumps.shape[0])
+    mode_only = np.ones(jumps.shape[0], dtype=np.bool_)
     for k in range(jumps.shape[0]):
         for m in range(jumps.shape[1]):
-            kappa[k] = max(kappa[k], abs(jumps[k, m, 0]) + abs(jumps[k, m, 1])
-                           + abs(jumps[k, m, 2]))
+            size = abs(jumps[k, m, 0]) + abs(jumps[k, m, 1]) \
+                + abs(jumps[k, m, 2])
+            kappa[k] = max(kappa[k], size)
+            if size > 0.0 and m < M - model.n_modes:
+                mode_only[k] = False
     n_noise = _n_noises(model.local_rates, jumps)
     mono_z = _in_sz_and_s(model.mono_var)
     n_z = 4 * M if np.any(mono_z) else 0   # zgrad empty without them
@@ -373,7 +390,7 @@ def _work_arrays(model):
                  np.empty((2, M), dtype=c), np.empty((2, 2, M)),
                  np.empty(M, dtype=c), np.empty(M, dtype=c), kappa,
                  np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
-                 mono_z, _z_rate(model, mono_z))
+                 mono_z, _z_rate(model, mono_z), mode_only)
 
 
 @nb.njit(cache=True)

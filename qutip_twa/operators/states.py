@@ -129,6 +129,7 @@ class ModeState:
 
     @classmethod
     def coherent(cls, alpha=0j):
+        """The coherent state of amplitude ``alpha`` (0: the vacuum)."""
         return cls(np.zeros(1, np.int64), np.ones(1), complex(alpha))
 
     def to_qobj(self, dim):
