@@ -15,7 +15,6 @@ Fixed steps on one thread, excited start:
 import argparse
 import time
 
-import numpy as np
 from qutip import piqs
 
 from qutip_twa import Ensembles, twasolve

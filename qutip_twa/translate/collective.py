@@ -151,7 +151,6 @@ def tensor_operator(op, ensembles, name, max_degree=4, factors=None):
     sub_rows = np.unravel_index(mat.row, dims)
     sub_cols = np.unravel_index(mat.col, dims)
     monomials = [[m for _, _, m in f.monomials()] for f in factors]
-    words = [[w for w, _, _ in f.monomials()] for f in factors]
     degrees = [[d for _, d, _ in f.monomials()] for f in factors]
     dense = [[m.toarray() for m in mats] for mats in monomials]
     grams = [np.array([[np.vdot(a, b) for b in d] for a in d]) for d in dense]
