@@ -90,11 +90,6 @@ class Model:
         return len(self.n_emitters)
 
     @property
-    def ensembles(self):
-        """The slice of the sites that are ensembles."""
-        return slice(0, self.M - self.n_modes)
-
-    @property
     def time_independent(self):
         """True when no Hamiltonian term has a time coefficient."""
         return all(c is None for _, c in self.hamiltonian)

@@ -15,9 +15,9 @@ import qutip
 import scipy.sparse as sp
 
 from ..operators import Ensembles
-from ..operators.dicke import (collective_matrices, infer_num_emitters,
-                               monomial_exponents, monomial_matrices,
-                               num_dicke_states)
+from ..operators.dicke import (infer_num_emitters, monomial_exponents,
+                               monomial_matrices, num_dicke_states)
+from .liouvillian import _collective_ops
 
 __all__ = ["KINDS", "Factor", "factors_of", "default_factors"]
 
@@ -82,8 +82,8 @@ def _jumps(kind, dim):
     if kind == "fock":
         a = sp.csr_matrix(qutip.destroy(dim).full())
         return (("a", a), ("c", a.conj().T.tocsr()))
-    jz, jp, jm = collective_matrices(Factor(kind, dim, 0).N, kind == "spin")
-    return (("-", jm), ("z", jz), ("+", jp))
+    return tuple(zip("-z+", _collective_ops(Factor(kind, dim, 0).N,
+                                            kind == "spin")))
 
 
 def factors_of(dims, kinds):
