@@ -14,7 +14,7 @@ import numpy as np
 from qutip.solver.mesolve import MESolver
 from qutip.ui.progressbar import progress_bars
 
-from .assembly import INITIAL_SAMPLINGS, STEPS_PER_UNIT_RATE
+from .assembly import INITIAL_SAMPLINGS
 from .run import BLOCK, PROCESS_MAPS
 
 __all__ = ["DEFAULT_OPTIONS", "MESOLVE_ONLY_OPTIONS", "check_options",
@@ -32,7 +32,7 @@ DEFAULT_OPTIONS = {
     "mpi_options": {},
     "dt": None,
     "adaptive": True,
-    "steps_per_rate": STEPS_PER_UNIT_RATE,
+    "steps_per_rate": None,
     "batch_size": 8192,
     "faults": "raise",
     "initial_sampling": "moments",
@@ -67,6 +67,16 @@ def _positive_number(name, value):
         raise ValueError(f"options[{name!r}] must be a positive number, "
                          f"got {value!r}")
     return float(value)
+
+
+def _steps_per_rate(name, value):
+    """A positive number, or a pair (precession, dissipation) of them."""
+    pair = value if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or not all(map(_is_positive_number, pair)):
+        raise ValueError(f"options[{name!r}] must be a positive number or a "
+                         f"pair (precession, dissipation) of them, got "
+                         f"{value!r}")
+    return tuple(float(v) for v in pair)
 
 
 def _optional(check):
@@ -118,7 +128,7 @@ VALIDATORS = {
     "mpi_options": _dict("MPIPoolExecutor arguments"),
     "dt": _optional(_positive_number),
     "adaptive": _flag,
-    "steps_per_rate": _positive_number,
+    "steps_per_rate": _optional(_steps_per_rate),
     "batch_size": _batch_size,
     "faults": _choice("raise", "exclude"),
     "initial_sampling": _choice(*INITIAL_SAMPLINGS),

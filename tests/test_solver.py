@@ -71,11 +71,11 @@ def test_bad_options_are_rejected(options, exc, match):
 def test_options_are_validated_on_assignment():
     solver = TwaSolver(SYSTEM, options={"steps_per_rate": 50})
     solver.options = {"faults": "exclude"}
-    assert solver.options["steps_per_rate"] == 50
+    assert solver.options["steps_per_rate"] == (50, 50)
     assert solver.options["faults"] == "exclude"
     with pytest.raises(ValueError, match="steps_per_rate"):
         solver.options = {"steps_per_rate": -1}
-    assert solver.options["steps_per_rate"] == 50
+    assert solver.options["steps_per_rate"] == (50, 50)
     solver.options = None
     assert solver.options == qutip_twa.solver.DEFAULT_OPTIONS
     solver.options["dt"] = 1.0  # a copy: the solver's options stay valid

@@ -8,7 +8,7 @@ ensembles into a dense matrix or running sums; ``stepping`` plans the steps;
 
 from .build import Model, build_model
 from .sampling import INITIAL_SAMPLINGS, sampling_tables
-from .stepping import STEPS_PER_UNIT_RATE, Stepping
+from .stepping import Stepping
 
-__all__ = ["Model", "build_model", "Stepping", "STEPS_PER_UNIT_RATE",
-           "INITIAL_SAMPLINGS", "sampling_tables"]
+__all__ = ["Model", "build_model", "Stepping", "INITIAL_SAMPLINGS",
+           "sampling_tables"]

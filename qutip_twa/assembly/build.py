@@ -162,13 +162,15 @@ class Model:
                 rows.append(_coefficient_row(coefficient, grid))
         return np.array(rows)
 
-    def rate_scale(self, tlist):
-        """A characteristic rate of the dynamics, sets the default step.
+    def rate_scales(self, tlist):
+        """Characteristic precession and dissipation rates of the dynamics,
+        which set the fixed step.
 
-        Collective channels count with their superradiant enhancement
-        (rate times N), local rates as they are, and each Hamiltonian
-        monomial of degree d as |coefficient| d (N/2)^(d-1); a mode counts
-        as the total emitter number (the photons it may hold).
+        Precession: each Hamiltonian monomial of degree d counts as
+        |coefficient| d (N/2)^(d-1).  Dissipation: collective channels count
+        with their superradiant enhancement (rate times N), local rates as
+        they are.  A mode counts as the total emitter number (the photons
+        it may hold).
         """
         N = self.n_emitters.copy()
         N[self.M - self.n_modes:] = max(np.sum(N), 1.0)
@@ -189,7 +191,7 @@ class Model:
         if self.separable is not None:
             A = from_generators(*self.separable)
             freq += 2 * np.max(np.abs(A) @ (N / 2 + 1))
-        return collective + local + freq
+        return freq, collective + local
 
 
 def _coefficient_row(coefficient, times):

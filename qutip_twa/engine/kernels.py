@@ -32,6 +32,7 @@ from .threads import over_rows
 __all__ = ["propagate", "propagate_adaptive", "sample_initial"]
 
 _NO_RATES = np.zeros(0)
+_NO_SPR = np.zeros(2)
 _NO_STEPS = np.zeros(0, dtype=np.int64)
 
 
@@ -131,10 +132,11 @@ def _separable_gradient(var, U, V, grad, lower, acc):
 
 
 @nb.njit(inline="always", cache=True)
-def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
+def _collective_channel(coef, size, var, a, b, dW, dt, Da, Db):
     """Add the increments of the channel C = sum_m al S-_m + be S+_m + ga Sz_m
-    (``coef[m]`` = (al, be, ga)); returns C.  ``var`` holds the (Sx, Sy,
-    Sz, s) of (a, b).
+    (``coef[m]`` = (al, be, ga), ``size[m]`` = |al| + |be| + |ga|); returns
+    C and its reach sum_m size[m] |Sz_m|, which sets the rate at which a
+    small C grows (Sz > 0) or decays (Sz < 0).  ``var`` holds the (Sx, Sy, Sz, s) of (a, b).
 
     With u = C dt + i conj(dW), every channel adds
     dz += 1/2 (dP/dz* conj(u) - conj(dP/dz) u) for its symbol P (here C);
@@ -142,10 +144,12 @@ def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
     x = be u* - al* u, y = al u* - be* u, z = (ga u* - ga* u) / 2.
     """
     C = 0j
+    reach = 0.0
     for m in range(a.shape[0]):
         sm = complex(var[4 * m], -var[4 * m + 1])
         C += coef[m, 0] * sm + coef[m, 1] * np.conj(sm) \
             + coef[m, 2] * var[4 * m + 2]
+        reach += size[m] * abs(var[4 * m + 2])
     u = C * dt + 1j * np.conj(dW)
     uc = np.conj(u)
     for m in range(a.shape[0]):
@@ -155,7 +159,7 @@ def _collective_channel(coef, var, a, b, dW, dt, Da, Db):
         z = 0.5 * (ga * uc - np.conj(ga) * u)
         Da[m] += 0.5 * (b[m] * x + a[m] * z)
         Db[m] += 0.5 * (a[m] * y - b[m] * z)
-    return C
+    return C, reach
 
 
 @nb.njit(inline="always", cache=True)
@@ -243,18 +247,21 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     theta[0] of a, theta[1] of b (the z rotation of the Hamiltonian's Sz, s
     monomials plus the local channels' common phase).
 
-    Returns the local rate of the dynamics at (a, b): the largest precession
-    frequency, plus kappa_k (2 |C_k| + kappa_k) per collective channel
-    (kappa_k its largest coefficient, C_k its symbol), plus the largest sum
-    of local rates.  At full coherence this equals ``Model.rate_scale``.
-    A mode counts with the relative rate of change of its amplitude, and a
+    Returns two local rates of the dynamics at (a, b): the largest
+    precession frequency; and the dissipation rate, kappa_k (max(2 |C_k|,
+    R_k) + kappa_k) summed over the collective channels (kappa_k its largest
+    coefficient, C_k its symbol, R_k its reach sum_m |coefficients_m|
+    |Sz_m|, which keeps the fast growth or decay of a small field near a
+    pole resolved) plus the largest sum of local rates.  At full coherence
+    they are of the order of ``Model.rate_scales``.  A mode counts with the relative rate of change of its amplitude, and a
     channel on modes only with kappa_k^2: neither grows with the field.
     """
     M = a.shape[0]
     n_ensembles = M - model.n_modes
     n_emitters, local_rates, jumps = (model.n_emitters, model.local_rates,
                                       model.jumps)
-    dW, var, grad, kappa = work.dW, work.var, work.grad, work.kappa
+    dW, var, grad = work.dW, work.var, work.grad
+    kappa, sizes = work.kappa, work.sizes
     _hamiltonian_gradient(a, b, model, tg, work)
     zgrad = work.zgrad
     rate_h = 0.0
@@ -280,11 +287,12 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     K = jumps.shape[0]
     rate_c = 0.0
     for k in range(K):
-        C = _collective_channel(jumps[k], var, a, b, dW[k], dt, Da, Db)
+        C, reach = _collective_channel(jumps[k], sizes[k], var, a, b, dW[k],
+                                       dt, Da, Db)
         if work.mode_only[k]:   # decays at kappa_k^2 whatever the field
             rate_c += kappa[k] * kappa[k]
-        else:
-            rate_c += kappa[k] * (2.0 * abs(C) + kappa[k])
+        else:   # near a pole |C| is small but the field grows at kappa reach
+            rate_c += kappa[k] * (max(2.0 * abs(C), reach) + kappa[k])
     # local channels: three per process and ensemble
     w = K
     rate_l = 0.0
@@ -328,7 +336,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     for m in range(M - model.n_modes, M):   # modes keep a = 1
         Da[m] = 0j
         theta[0, m] = 0.0
-    return rate_h + rate_c + rate_l
+    return rate_h, rate_c + rate_l
 
 
 @nb.njit(cache=True)
@@ -347,7 +355,9 @@ class _Work(NamedTuple):
     and s, empty without them), the two stages' increments and angles
     (first index the stage, angles then a or b), the predictor, the largest
     coefficient sum |alpha| + |beta| + |gamma| of each collective channel,
-    the scratch of ``_separable_gradient``, which monomials are in Sz and s
+    each collective channel's coefficient size |al| + |be| + |ga| per site
+    (``sizes``), the scratch of ``_separable_gradient``, which monomials
+    are in Sz and s
     only (``mono_z``), ``z_rate`` (``_z_rate``) and which collective
     channels act on modes only (``mode_only``)."""
 
@@ -361,6 +371,7 @@ class _Work(NamedTuple):
     pa: np.ndarray
     pb: np.ndarray
     kappa: np.ndarray
+    sizes: np.ndarray
     lower: np.ndarray
     acc: np.ndarray
     mono_z: np.ndarray
@@ -374,11 +385,13 @@ def _work_arrays(model):
     c = np.complex128
     M, jumps = model.n_emitters.shape[0], model.jumps
     kappa = np.zeros(jumps.shape[0])
+    sizes = np.zeros(jumps.shape[:2])
     mode_only = np.ones(jumps.shape[0], dtype=np.bool_)
     for k in range(jumps.shape[0]):
         for m in range(jumps.shape[1]):
             size = abs(jumps[k, m, 0]) + abs(jumps[k, m, 1]) \
                 + abs(jumps[k, m, 2])
+            sizes[k, m] = size
             kappa[k] = max(kappa[k], size)
             if size > 0.0 and m < M - model.n_modes:
                 mode_only[k] = False
@@ -388,7 +401,7 @@ def _work_arrays(model):
     return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
                  np.empty(n_z), np.empty((2, M), dtype=c),
                  np.empty((2, M), dtype=c), np.empty((2, 2, M)),
-                 np.empty(M, dtype=c), np.empty(M, dtype=c), kappa,
+                 np.empty(M, dtype=c), np.empty(M, dtype=c), kappa, sizes,
                  np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
                  mono_z, _z_rate(model, mono_z), mode_only)
 
@@ -426,12 +439,13 @@ def _z_rate(model, mono_z):
 
 
 @nb.njit(inline="always", cache=True)
-def _heun_step(ai, bi, st, dt, tg, work, model):
+def _heun_step(ai, bi, st, dt, tg, work, model, spr):
     """One Stratonovich Heun step of one trajectory, in place.
 
     ``model`` is an ``EngineModel``; the step uses coefficient columns tg
-    (start) and tg + 1 (end).  Returns the local rate (see ``_increment``)
-    at the predictor point.
+    (start) and tg + 1 (end).  Returns the step rate at the predictor
+    point: ``spr`` (steps per precession and per dissipation rate) times
+    the two local rates of ``_increment``.
     """
     dW, Da, Db, th, pa, pb = (work.dW, work.Da, work.Db, work.theta, work.pa,
                               work.pb)
@@ -445,13 +459,14 @@ def _heun_step(ai, bi, st, dt, tg, work, model):
         _predict(bi, Db[0], th[0, 1], pb)
     else:
         _predict_pair(ai, bi, Da[0], Db[0], th[0, 0], pa, pb)
-    rate = _increment(pa, pb, tg + 1, dt, model, work, Da[1], Db[1], th[1])
+    rate_h, rate_d = _increment(pa, pb, tg + 1, dt, model, work, Da[1],
+                                Db[1], th[1])
     if work.zgrad.shape[0]:
         _correct(ai, Da[0], Da[1], th[0, 0], th[1, 0])
         _correct(bi, Db[0], Db[1], th[0, 1], th[1, 1])
     else:
         _correct_pair(ai, bi, Da, Db, th[0, 0], th[1, 0])
-    return rate
+    return spr[0] * rate_h + spr[1] * rate_d
 
 
 @nb.njit(cache=True)
@@ -494,16 +509,17 @@ def _correct_pair(a, b, Da, Db, theta1, theta2):
 
 
 @nb.njit(inline="always", cache=True)
-def _rate_at(ai, bi, tg, work, model):
-    """The local rate of ``_increment`` at (ai, bi), without a step."""
+def _rate_at(ai, bi, tg, work, model, spr):
+    """The step rate of ``_heun_step`` at (ai, bi), without a step."""
     work.dW[:] = 0.0
-    return _increment(ai, bi, tg, 0.0, model, work, work.Da[0], work.Db[0],
-                      work.theta[0])
+    rate_h, rate_d = _increment(ai, bi, tg, 0.0, model, work, work.Da[0],
+                                work.Db[0], work.theta[0])
+    return spr[0] * rate_h + spr[1] * rate_d
 
 
 @nb.njit(cache=True, _nrt=False)
 def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
-                  steps_per_rate, rate, steps, model, work):
+                  spr, rate, steps, model, work):
     """Advance rows lo .. hi - 1, in groups of ``group`` taking common steps.
 
     ``n_fixed`` >= 0: that many steps of dt_max, step k on coefficient
@@ -521,7 +537,7 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
         if n_fixed < 0 and rate[first] < 0.0:
             for i in range(first, first + group):
                 rate[first] = max(rate[first], _rate_at(a[i], b[i], tg0,
-                                                        work, model))
+                                                        work, model, spr))
         t = 0.0
         k = 0
         last = n_fixed == 0
@@ -532,14 +548,14 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
                 last = k + 1 == n_fixed
             else:
                 if rate[first] > 0.0:
-                    dt = min(dt, 1.0 / (steps_per_rate * rate[first]))
+                    dt = min(dt, 1.0 / rate[first])
                 last = t + dt >= span * (1.0 - 1e-12)
                 if last:
                     dt = span - t
             fastest = 0.0
             for i in range(first, first + group):
                 fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt, tg,
-                                                  work, model))
+                                                  work, model, spr))
             if n_fixed < 0:
                 rate[first] = fastest
                 for i in range(first, first + group):
@@ -549,11 +565,11 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
 
 
 @nb.njit(nogil=True, cache=True)
-def _rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
-          steps_per_rate, rate, steps, model):
+def _rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, spr, rate,
+          steps, model):
     """``_advance_rows`` with this thread's work arrays."""
-    _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
-                  steps_per_rate, rate, steps, model, _work_arrays(model))
+    _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, spr,
+                  rate, steps, model, _work_arrays(model))
 
 
 def propagate(a, b, rng, n_steps, dt, tg0, model):
@@ -563,18 +579,20 @@ def propagate(a, b, rng, n_steps, dt, tg0, model):
     tg0 + k (start) and tg0 + k + 1 (end).
     """
     def rows(lo, hi):
-        _rows(a, b, rng, lo, hi, 1, n_steps, tg0, dt, 0.0, 0.0, _NO_RATES,
-              _NO_STEPS, model)
+        _rows(a, b, rng, lo, hi, 1, n_steps, tg0, dt, 0.0, _NO_SPR,
+              _NO_RATES, _NO_STEPS, model)
     over_rows(rows, a.shape[0])
 
 
-def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
-                       model, group):
+def propagate_adaptive(a, b, rng, span, dt_max, spr, rate, steps, model,
+                       group):
     """Advance every trajectory by the time ``span``, each with its own steps.
 
-    Each step is ``min(dt_max, 1 / (steps_per_rate * r))``, r the local rate
-    (``_increment``) at the previous step's predictor point, kept in
-    ``rate`` between calls (negative: not known yet); the last step is
+    Each step is ``min(dt_max, 1 / r)``, r the step rate spr[0] r_h +
+    spr[1] r_d from the precession and dissipation rates of ``_increment``
+    at the previous step's predictor point (``spr``: steps per rate, a
+    float array of two), kept in ``rate`` between calls (negative: not
+    known yet); the last step is
     shortened to end at ``span``.  The step depends only on the
     trajectory's past, so the Heun scheme stays a Stratonovich scheme.
     ``steps[i]`` counts the steps.  The ``EngineModel`` must be
@@ -586,8 +604,8 @@ def propagate_adaptive(a, b, rng, span, dt_max, steps_per_rate, rate, steps,
     copies of a correlation run); ``group=1`` for independent rows.
     """
     def rows(lo, hi):
-        _rows(a, b, rng, lo, hi, group, -1, 0, dt_max, span, steps_per_rate,
-              rate, steps, model)
+        _rows(a, b, rng, lo, hi, group, -1, 0, dt_max, span, spr, rate,
+              steps, model)
     over_rows(rows, a.shape[0], group)
 
 
