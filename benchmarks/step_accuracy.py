@@ -1,6 +1,10 @@
 """How many steps a given accuracy takes: steps_per_rate against its bias.
 
-    python benchmarks/step_accuracy.py [--ntraj 40000] [--spr 5 10 20 40 100]
+    python benchmarks/step_accuracy.py [--ntraj 40000]
+        [--spr default 100,5 100,10 5 20 100]
+
+A ``--spr`` value is one number (steps per precession and per dissipation
+rate alike), a pair ``n_p,n_d``, or ``default`` (the package's default).
 
 For each model, the run at steps_per_rate = 400 is the converged TWA; each
 coarser run (other seeds) prints its steps per trajectory, wall time, the
@@ -82,8 +86,9 @@ def two_ensembles():
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--ntraj", type=int, default=40_000)
-    parser.add_argument("--spr", type=float, nargs="*",
-                        default=[5, 10, 20, 40, 100])
+    parser.add_argument("--spr", nargs="*",
+                        default=["default", "100,5", "100,10", "5", "20",
+                                 "100"])
     parser.add_argument("--models", nargs="*",
                         default=["laser", "time_crystal", "two_ensembles"])
     args = parser.parse_args()
@@ -97,13 +102,22 @@ def main():
               f"{'max |d|':>8} {'se of d':>8} {'max |TWA - exact|':>18}")
         for seeds, spr in enumerate(args.spr, start=1):
             start = time.perf_counter()
-            res, mean, se = run(args.ntraj, seeds, {"steps_per_rate": spr})
+            res, mean, se = run(args.ntraj, seeds,
+                                 {"steps_per_rate": _steps_per_rate(spr)})
             wall = time.perf_counter() - start
             d = np.abs(mean - ref)
             worst = np.argmax(d)
-            print(f"{spr:14g} {res.stats['steps']:10.0f} {wall:9.2f} "
+            print(f"{spr:>14} {res.stats['steps']:10.0f} {wall:9.2f} "
                   f"{d[worst]:8.4f} {np.hypot(se, ref_se)[worst]:8.4f} "
                   f"{np.max(np.abs(mean - exact)):18.4f}", flush=True)
+
+
+def _steps_per_rate(text):
+    """The option value of a ``--spr`` argument."""
+    if text == "default":
+        return None
+    values = [float(v) for v in text.split(",")]
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 if __name__ == "__main__":

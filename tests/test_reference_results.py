@@ -5,8 +5,10 @@ engine (the model's arrays, the initial-state tables, the step plan) and
 what comes back (means, standard errors, steps, fault counts).
 ``tests/data/reference_results.npz`` holds these from the engine of commit
 b0d99ca (the cases of input forms added later from the commit that added
-them), all regenerated when the default initial sampling became "moments";
-a refactoring of the pipeline must reproduce them exactly.
+them), all regenerated when the default initial sampling became "moments"
+and again when the integrator came to apply every rotation exactly (theory
+Section 5.3) with steps per precession and per dissipation rate; a
+refactoring of the pipeline must reproduce them exactly.
 Regenerate cases (only for a deliberate change of results, said in the
 commit) with ``python tests/test_reference_results.py [case ...]``.
 """
@@ -81,7 +83,7 @@ def _cases():
             LASER, piqs.excited(N), T, e_ops=[JZ], ntraj=300, seeds=18,
             options={"adaptive": False, "dt": 0.004}),
         "faults_excluded": lambda: twasolve(
-            piqs.Dicke(N, collective_emission=1.0, pumping=5.0),
+            piqs.Dicke(N, emission=5.0, pumping=5.0),
             piqs.excited(N), np.linspace(0, 5, 6), e_ops=[JZ], ntraj=512,
             seeds=19, options={"adaptive": False, "dt": 0.5,
                                "faults": "exclude"}),

@@ -6,12 +6,10 @@ and ``Stepping.advance`` runs the matching engine kernel, so the options
 
 A step resolves two rates: the precession frequency and the dissipation
 rate (``kernels._increment``, ``Model.rate_scales``), each with its own
-number of steps per rate.  Precession gets more: a Heun step's phase error
-adds up over every period of a closed or weakly damped dynamics, while
-dissipation forgets the step errors of the past (benchmarks/step_accuracy.py:
-the laser, the time crystal and two ensembles converged at 5-20 steps per
-rate, where a precession at 20 drifts by 8% of its sampling error over two
-periods; tests/test_convergence.py).
+number of steps per rate (docs/theory.md Section 10).  Precession gets
+more: a step's phase error adds up over every period of a closed or weakly
+damped dynamics, while dissipation forgets the step errors of the past
+(benchmarks/step_accuracy.py).
 """
 
 from dataclasses import dataclass
@@ -20,14 +18,11 @@ import numpy as np
 
 from ..engine import kernels
 
-__all__ = ["Stepping", "default_steps_per_rate", "step_grid"]
+__all__ = ["Stepping", "step_grid"]
 
-# Heun steps per precession rate and (at most) per dissipation rate
+# Heun steps per precession rate and per dissipation rate
 PRECESSION_STEPS = 100.0
 DISSIPATION_STEPS = 20.0
-# Heun's error in J over a superradiant burst grows as N / n_d^3 (0.056 at
-# N = 10^4 and n_d = 20; 2.05 at N = 10^6): n_d grows as N^(1/3) above this
-DISSIPATION_STEPS_UP_TO = 8000
 
 
 @dataclass(frozen=True)
@@ -66,10 +61,9 @@ class Stepping:
         """Adaptive steps for a time-independent ``model`` unless
         ``adaptive`` is False; else fixed steps of ``dt`` or 1 / (n_p r_p +
         n_d r_d) for the model's worst-case rates.  ``steps_per_rate`` is
-        (n_p, n_d), one number for both, or None for
-        ``default_steps_per_rate``."""
+        (n_p, n_d), one number for both, or None for (100, 20)."""
         if steps_per_rate is None:
-            steps_per_rate = default_steps_per_rate(model)
+            steps_per_rate = PRECESSION_STEPS, DISSIPATION_STEPS
         spr = tuple(np.broadcast_to(np.asarray(steps_per_rate, float), 2))
         dt_max = float(dt or np.inf)
         if adaptive and model.time_independent:
@@ -115,15 +109,6 @@ class Stepping:
         kernels.propagate_adaptive(a, b, rng, tlist[i] - tlist[i - 1],
                                    self.dt_max, np.array(self.steps_per_rate),
                                    rate, steps, model, group)
-
-
-def default_steps_per_rate(model):
-    """(n_p, n_d): 100 steps per precession rate; 20 per dissipation rate,
-    times (N / 8000)^(1/3) for a largest ensemble of N > 8000 emitters."""
-    sites = model.n_emitters[:model.M - model.n_modes]
-    largest = float(np.max(sites, initial=1.0))
-    growth = max(1.0, largest / DISSIPATION_STEPS_UP_TO) ** (1 / 3)
-    return PRECESSION_STEPS, DISSIPATION_STEPS * growth
 
 
 def _pair(spr):

@@ -9,10 +9,13 @@ as a dense matrix (one matrix-vector product, O(n^2) for n coupled
 variables) or as a semiseparable exchange (two running sums, O(M r)).
 
 One complex Wiener increment per channel, E[dW dW*] = 2 dt, shared by the two
-Heun stages; local channels' common-phase part is applied as the exact
-rotation of docs/theory.md Section 5.2, and the Hamiltonian's monomials in
-Sz and s as exact rotations about z, with the corrector of Section 5.3;
-local rates and the closed j = +1 channels follow Section 5.4.
+Heun stages.  Whatever turns an ensemble's (a, b) by a U(2) matrix (the
+Hamiltonian's gradient, every collective channel, the local channels'
+common phase of docs/theory.md Section 5.2) is applied as that exact
+rotation, with the corrector of Section 5.3, so collective dynamics keeps
+every J exactly and a linear Hamiltonian precesses exactly at any step;
+the local channels' other increments are added, and local rates and the
+closed j = +1 channels follow Section 5.4.
 
 Entry points (``propagate``, ``propagate_adaptive``, ``sample_initial``)
 are Python functions that spread rows over threads (threads.py); each
@@ -132,16 +135,20 @@ def _separable_gradient(var, U, V, grad, lower, acc):
 
 
 @nb.njit(inline="always", cache=True)
-def _collective_channel(coef, size, var, a, b, dW, dt, Da, Db):
+def _collective_channel(coef, size, var, a, b, dW, dt, Db, phi, n_ensembles):
     """Add the increments of the channel C = sum_m al S-_m + be S+_m + ga Sz_m
     (``coef[m]`` = (al, be, ga), ``size[m]`` = |al| + |be| + |ga|); returns
     C and its reach sum_m size[m] |Sz_m|, which sets the rate at which a
-    small C grows (Sz > 0) or decays (Sz < 0).  ``var`` holds the (Sx, Sy, Sz, s) of (a, b).
+    small C grows (Sz > 0) or decays (Sz < 0).  ``var`` holds the (Sx, Sy,
+    Sz, s) of (a, b).
 
     With u = C dt + i conj(dW), every channel adds
     dz += 1/2 (dP/dz* conj(u) - conj(dP/dz) u) for its symbol P (here C);
     for this P that is da = (b x + a z) / 2, db = (a y - b z) / 2 with
-    x = be u* - al* u, y = al u* - be* u, z = (ga u* - ga* u) / 2.
+    x = be u* - al* u, y = al u* - be* u = -x*, z = (ga u* - ga* u) / 2 =
+    i Im(ga u*): on an ensemble, the rotation -i phi.sigma with phi =
+    -(Im x, Re x, Im(ga u*)) / 2 (added to ``phi``); on a mode (a = 1), the
+    increment of b (added to ``Db``).
     """
     C = 0j
     reach = 0.0
@@ -152,12 +159,16 @@ def _collective_channel(coef, size, var, a, b, dW, dt, Da, Db):
         reach += size[m] * abs(var[4 * m + 2])
     u = C * dt + 1j * np.conj(dW)
     uc = np.conj(u)
-    for m in range(a.shape[0]):
+    for m in range(n_ensembles):
         al, be, ga = coef[m, 0], coef[m, 1], coef[m, 2]
         x = be * uc - np.conj(al) * u
+        phi[1, m] -= 0.5 * x.imag
+        phi[2, m] -= 0.5 * x.real
+        phi[3, m] -= 0.5 * (ga * uc).imag
+    for m in range(n_ensembles, a.shape[0]):
+        al, be, ga = coef[m, 0], coef[m, 1], coef[m, 2]
         y = al * uc - np.conj(be) * u
         z = 0.5 * (ga * uc - np.conj(ga) * u)
-        Da[m] += 0.5 * (b[m] * x + a[m] * z)
         Db[m] += 0.5 * (a[m] * y - b[m] * z)
     return C, reach
 
@@ -220,9 +231,17 @@ def _closed_drift(q, a, b, k2dt):
 
 
 @nb.njit(inline="always", cache=True)
-def _rotation(theta):
-    """exp(-i theta) for real theta, without the real exponential."""
-    return complex(np.cos(theta), -np.sin(theta))
+def _u2(f0, fx, fy, fz):
+    """The rows (u, v) of exp(-i (f0 + f.sigma)) = [[u0, u1], [v0, v1]]:
+    the exact U(2) rotation of one site's amplitudes (docs/theory.md
+    Section 5.3)."""
+    r = np.sqrt(fx * fx + fy * fy + fz * fz)
+    s = np.sin(r) / r if r > 1e-6 else 1.0 - r * r / 6.0
+    phase = complex(np.cos(f0), -np.sin(f0))
+    c = phase * np.cos(r)
+    sp = -1j * s * phase
+    return c + sp * fz, sp * complex(fx, -fy), sp * complex(fx, fy), \
+        c - sp * fz
 
 
 @nb.njit(inline="always", cache=True)
@@ -242,10 +261,13 @@ def _amplitude(rate, chi2, dchi2, h, corr):
 
 
 @nb.njit(cache=True)
-def _increment(a, b, tg, dt, model, work, Da, Db, theta):
-    """Heun stage: non-rotation increments Da, Db and rotation angles
-    theta[0] of a, theta[1] of b (the z rotation of the Hamiltonian's Sz, s
-    monomials plus the local channels' common phase).
+def _increment(a, b, tg, dt, model, work, Da, Db, phi):
+    """Heun stage: the increments Da, Db that are not rotations, and the
+    rotation exp(-i (phi[0] + phi[1:].sigma)) of each ensemble's (a, b):
+    the Hamiltonian's gradient, the collective channels' and the local
+    channels' common phase (docs/theory.md Section 5.3).  On a mode
+    (a = 1) only the Hamiltonian's Sz, s monomials turn b; the rest of its
+    dynamics is an increment of b.
 
     Returns two local rates of the dynamics at (a, b): the largest
     precession frequency; and the dissipation rate, kappa_k (max(2 |C_k|,
@@ -271,10 +293,18 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
         hz = hs = 0.0
         if zgrad.shape[0]:
             hz, hs = zgrad[4 * m + 2], zgrad[4 * m + 3]
-        Da[m] = -0.5j * dt * ((gx - 1j * gy) * b[m] + (gz + gs) * a[m])
-        Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
-        theta[0, m] = 0.5 * dt * (hs + hz)
-        theta[1, m] = 0.5 * dt * (hs - hz)
+        Da[m] = 0j
+        if m < n_ensembles:
+            Db[m] = 0j
+            phi[0, m] = 0.5 * dt * (gs + hs)
+            phi[1, m] = 0.5 * dt * gx
+            phi[2, m] = 0.5 * dt * gy
+            phi[3, m] = 0.5 * dt * (gz + hz)
+        else:   # a mode: b turns by dt (hs - hz) / 2
+            Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
+            phi[0, m] = 0.25 * dt * (hs - hz)
+            phi[1, m] = phi[2, m] = 0.0
+            phi[3, m] = -phi[0, m]
         if work.z_rate:
             gz, gs = gz + hz, gs + hs
         if m < n_ensembles:     # the precession frequency
@@ -288,7 +318,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
     rate_c = 0.0
     for k in range(K):
         C, reach = _collective_channel(jumps[k], sizes[k], var, a, b, dW[k],
-                                       dt, Da, Db)
+                                       dt, Db, phi, n_ensembles)
         if work.mode_only[k]:   # decays at kappa_k^2 whatever the field
             rate_c += kappa[k] * kappa[k]
         else:   # near a pole |C| is small but the field grows at kappa reach
@@ -325,17 +355,14 @@ def _increment(a, b, tg, dt, model, work, Da, Db, theta):
                                                dW[w])
                     Da[m] += da
                     Db[m] += db
-                    phase = 0.5 * dk * (P * dW[w]).real
-                    theta[0, m] += phase
-                    theta[1, m] += phase
+                    phi[0, m] += 0.5 * dk * (P * dW[w]).real
                 elif j == 2 and up < 0.0:
                     da, db = _closed_drift(q, am, bm, rate * up * h * h * dt)
                     Da[m] += da
                     Db[m] += db
                 w += 1
-    for m in range(M - model.n_modes, M):   # modes keep a = 1
-        Da[m] = 0j
-        theta[0, m] = 0.0
+    if work.linear_field:   # turned exactly; counts as dissipation does
+        return 0.0, rate_h + rate_c + rate_l
     return rate_h, rate_c + rate_l
 
 
@@ -352,14 +379,17 @@ def _n_noises(local_rates, jumps):
 class _Work(NamedTuple):
     """Arrays of one thread: noises, the variables (Sx, Sy, Sz, s) and the
     Hamiltonian's gradient (``grad``, and ``zgrad`` for the monomials in Sz
-    and s, empty without them), the two stages' increments and angles
-    (first index the stage, angles then a or b), the predictor, the largest
-    coefficient sum |alpha| + |beta| + |gamma| of each collective channel,
-    each collective channel's coefficient size |al| + |be| + |ga| per site
-    (``sizes``), the scratch of ``_separable_gradient``, which monomials
-    are in Sz and s
-    only (``mono_z``), ``z_rate`` (``_z_rate``) and which collective
-    channels act on modes only (``mode_only``)."""
+    and s, empty without them), the two stages' increments and rotations
+    (first index the stage; ``phi[stage]`` is (phi_0, phi_x, phi_y, phi_z)
+    per site), the predictor and the first stage's rotations ``U``, the
+    largest coefficient sum
+    |alpha| + |beta| + |gamma| of each collective channel and its sizes per
+    site (``sizes``), the scratch of ``_separable_gradient``, which
+    monomials are in Sz and s only (``mono_z``), ``z_rate`` (``_z_rate``),
+    which collective channels act on modes only (``mode_only``) and
+    whether the Hamiltonian is linear in the variables (``linear_field``:
+    its rotation is exact, so its frequency limits the step only through
+    the dissipation that does not turn with it)."""
 
     dW: np.ndarray
     var: np.ndarray
@@ -367,9 +397,10 @@ class _Work(NamedTuple):
     zgrad: np.ndarray
     Da: np.ndarray
     Db: np.ndarray
-    theta: np.ndarray
+    phi: np.ndarray
     pa: np.ndarray
     pb: np.ndarray
+    U: np.ndarray
     kappa: np.ndarray
     sizes: np.ndarray
     lower: np.ndarray
@@ -377,6 +408,7 @@ class _Work(NamedTuple):
     mono_z: np.ndarray
     z_rate: bool
     mode_only: np.ndarray
+    linear_field: bool
 
 
 @nb.njit(cache=True)
@@ -391,19 +423,30 @@ def _work_arrays(model):
         for m in range(jumps.shape[1]):
             size = abs(jumps[k, m, 0]) + abs(jumps[k, m, 1]) \
                 + abs(jumps[k, m, 2])
-            sizes[k, m] = size
             kappa[k] = max(kappa[k], size)
             if size > 0.0 and m < M - model.n_modes:
+                sizes[k, m] = size      # a mode's Sz is not bounded
                 mode_only[k] = False
     n_noise = _n_noises(model.local_rates, jumps)
     mono_z = _in_sz_and_s(model.mono_var)
     n_z = 4 * M if np.any(mono_z) else 0   # zgrad empty without them
     return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
                  np.empty(n_z), np.empty((2, M), dtype=c),
-                 np.empty((2, M), dtype=c), np.empty((2, 2, M)),
-                 np.empty(M, dtype=c), np.empty(M, dtype=c), kappa, sizes,
+                 np.empty((2, M), dtype=c), np.empty((2, 4, M)),
+                 np.empty(M, dtype=c), np.empty(M, dtype=c),
+                 np.empty((M, 4), dtype=c), kappa, sizes,
                  np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
-                 mono_z, _z_rate(model, mono_z), mode_only)
+                 mono_z, _z_rate(model, mono_z), mode_only,
+                 _linear_field(model))
+
+
+@nb.njit(cache=True)
+def _linear_field(model):
+    """Whether every Hamiltonian monomial has at most one variable and no
+    coupling joins ensembles: the field of each site is then constant (for
+    constant coefficients) and ``_increment``'s rotation exact."""
+    return (model.mono_var.shape[0] == 0 or np.all(model.mono_var[:, 1] < 0)) \
+        and model.exchange_var.shape[0] == 0 and model.sep_u.shape[1] == 0
 
 
 @nb.njit(cache=True)
@@ -447,65 +490,52 @@ def _heun_step(ai, bi, st, dt, tg, work, model, spr):
     point: ``spr`` (steps per precession and per dissipation rate) times
     the two local rates of ``_increment``.
     """
-    dW, Da, Db, th, pa, pb = (work.dW, work.Da, work.Db, work.theta, work.pa,
-                              work.pb)
+    dW, Da, Db, phi, pa, pb = (work.dW, work.Da, work.Db, work.phi, work.pa,
+                               work.pb)
     sqdt = np.sqrt(dt)
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
-    _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], th[0])
-    if work.zgrad.shape[0]:   # monomials in Sz, s: a and b turn differently
-        _predict(ai, Da[0], th[0, 0], pa)
-        _predict(bi, Db[0], th[0, 1], pb)
-    else:
-        _predict_pair(ai, bi, Da[0], Db[0], th[0, 0], pa, pb)
+    _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], phi[0])
+    _predict(ai, bi, Da[0], Db[0], phi[0], pa, pb, work.U)
     rate_h, rate_d = _increment(pa, pb, tg + 1, dt, model, work, Da[1],
-                                Db[1], th[1])
-    if work.zgrad.shape[0]:
-        _correct(ai, Da[0], Da[1], th[0, 0], th[1, 0])
-        _correct(bi, Db[0], Db[1], th[0, 1], th[1, 1])
-    else:
-        _correct_pair(ai, bi, Da, Db, th[0, 0], th[1, 0])
+                                Db[1], phi[1])
+    _correct(ai, bi, Da, Db, phi[0], phi[1], work.U)
     return spr[0] * rate_h + spr[1] * rate_d
 
 
 @nb.njit(cache=True)
-def _predict(z, D, theta, out):
-    """Heun's predictor with the rotation split off: (z + D) e^(-i theta)
-    (docs/theory.md Section 5.3)."""
-    for m in range(z.shape[0]):
-        out[m] = (z[m] + D[m]) * _rotation(theta[m])
-
-
-@nb.njit(inline="always", cache=True)
-def _predict_pair(a, b, Da, Db, theta, pa, pb):
-    """``_predict`` of a and b turned by the same angles, one rotation for
-    both: the path of every model without Sz, s monomials, kept apart
-    because a per-ensemble branch in one shared loop cost a chain 13%."""
+def _predict(a, b, Da, Db, phi, pa, pb, U):
+    """Heun's predictor with the rotation split off: U (z + D) for each
+    site, U = exp(-i (phi[0] + phi[1:].sigma)) kept in ``U`` (rows u0, u1,
+    v0, v1) for ``_correct`` (docs/theory.md Section 5.3).  Not inlined:
+    numba's inlining of these loops made the step four times slower."""
     for m in range(a.shape[0]):
-        rot = _rotation(theta[m])
-        pa[m] = (a[m] + Da[m]) * rot
-        pb[m] = (b[m] + Db[m]) * rot
+        u0, u1, v0, v1 = _u2(phi[0, m], phi[1, m], phi[2, m], phi[3, m])
+        p, q = a[m] + Da[m], b[m] + Db[m]
+        pa[m] = u0 * p + u1 * q
+        pb[m] = v0 * p + v1 * q
+        U[m, 0], U[m, 1], U[m, 2], U[m, 3] = u0, u1, v0, v1
 
 
 @nb.njit(cache=True)
-def _correct(z, D1, D2, theta1, theta2):
-    """Heun's corrector with the rotation split off, in place: D2,
-    evaluated at the predictor, is turned back by theta1 first."""
-    for m in range(z.shape[0]):
-        back = np.conj(_rotation(theta1[m]))
-        z[m] = (z[m] + 0.5 * (D1[m] + D2[m] * back)) * \
-            _rotation(0.5 * (theta1[m] + theta2[m]))
-
-
-@nb.njit(inline="always", cache=True)
-def _correct_pair(a, b, Da, Db, theta1, theta2):
-    """``_correct`` of a and b turned by the same angles."""
+def _correct(a, b, Da, Db, phi1, phi2, U):
+    """Heun's corrector with the rotation split off, in place: the second
+    stage's increments, evaluated at the predictor, are turned back by the
+    first stage's rotation U (the inverse, U^+), and the sum turned by the
+    rotation of the mean angles."""
     for m in range(a.shape[0]):
-        back = np.conj(_rotation(theta1[m]))
-        rot = _rotation(0.5 * (theta1[m] + theta2[m]))
-        a[m] = (a[m] + 0.5 * (Da[0, m] + Da[1, m] * back)) * rot
-        b[m] = (b[m] + 0.5 * (Db[0, m] + Db[1, m] * back)) * rot
+        u0, u1, v0, v1 = U[m, 0], U[m, 1], U[m, 2], U[m, 3]
+        p = a[m] + 0.5 * (Da[0, m] + np.conj(u0) * Da[1, m]
+                          + np.conj(v0) * Db[1, m])
+        q = b[m] + 0.5 * (Db[0, m] + np.conj(u1) * Da[1, m]
+                          + np.conj(v1) * Db[1, m])
+        u0, u1, v0, v1 = _u2(0.5 * (phi1[0, m] + phi2[0, m]),
+                             0.5 * (phi1[1, m] + phi2[1, m]),
+                             0.5 * (phi1[2, m] + phi2[2, m]),
+                             0.5 * (phi1[3, m] + phi2[3, m]))
+        a[m] = u0 * p + u1 * q
+        b[m] = v0 * p + v1 * q
 
 
 @nb.njit(inline="always", cache=True)
@@ -513,7 +543,7 @@ def _rate_at(ai, bi, tg, work, model, spr):
     """The step rate of ``_heun_step`` at (ai, bi), without a step."""
     work.dW[:] = 0.0
     rate_h, rate_d = _increment(ai, bi, tg, 0.0, model, work, work.Da[0],
-                                work.Db[0], work.theta[0])
+                                work.Db[0], work.phi[0])
     return spr[0] * rate_h + spr[1] * rate_d
 
 
