@@ -20,6 +20,7 @@ import numpy as np
 
 from qutip_twa import models, twasolve
 from qutip_twa import TwaValidityWarning
+from step_accuracy import _steps_per_rate
 
 M, N, PHI = 100, 250, np.pi / 10
 
@@ -30,14 +31,16 @@ def run(ch, tlist, e_ops, ntraj, spr, seed):
         warnings.simplefilter("ignore", TwaValidityWarning)
         res = twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
                        e_ops=e_ops, ntraj=ntraj, seeds=seed,
-                       options={"steps_per_rate": spr}, **ch.rates)
+                       options={"steps_per_rate": _steps_per_rate(spr)},
+                       **ch.rates)
     return res, time.perf_counter() - start
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ntraj", type=int, default=128)
-    parser.add_argument("--spr", type=float, nargs="+", default=[10.0, 5.0])
+    parser.add_argument("--spr", nargs="+", default=["10", "10,5"],
+                        help="as in step_accuracy.py: n, n_p,n_d or default")
     parser.add_argument("--t-end", type=float, default=2.0)
     args = parser.parse_args()
     ch = models.chain(M, N, PHI, gamma=1.0, pumping=float(N))
@@ -54,7 +57,7 @@ def main():
     ref = None
     for k, spr in enumerate(args.spr):
         res, seconds = run(ch, tlist, e_ops, args.ntraj, spr, seed=100 + k)
-        line = (f"{spr:14g} {res.stats['steps']:11.0f} {seconds:9.1f} "
+        line = (f"{spr:>14} {res.stats['steps']:11.0f} {seconds:9.1f} "
                 f"{seconds * 1000 / args.ntraj / 60:16.1f}")
         if ref is None:
             ref = res
