@@ -52,8 +52,10 @@
 #
 # **Step size.**  Each trajectory takes steps of $1/(s\,r)$, with $r$ its
 # local rate of change (about $3000$–$5000\,\Gamma$ here, once the chain
-# lases) and $s$ = `options["steps_per_rate"]`.  The default $s = 100$ would
-# take a million steps per trajectory to $t = 2/\Gamma$.  The strong local
+# lases: exchange precession about $1700\,\Gamma$, the rest dissipation)
+# and $s$ = `options["steps_per_rate"]`.  The default, 100 steps per
+# precession rate and 20 per dissipation rate, would take about 460 000
+# steps per trajectory to $t = 2/\Gamma$.  The strong local
 # pumping damps step errors on the time scale $1/\gamma$, and $s = 10$ is
 # converged: finer steps agree within the statistical error (four times
 # finer on an 8-site chain in `tests/test_convergence.py`, twice as fine on

@@ -78,9 +78,9 @@ def exact_emission(N, pump):
 def twa_emission(N, pump, seed):
     """TWA stationary <J+J-> and its standard error, without matrices.
 
-    At N = 10^6 and weak pump the default steps (1/100 of the local rate)
-    let about 1% of the trajectories blow up just after the superradiant
-    burst; 400 steps per rate have none (theory Section 10)."""
+    At N = 10^6 and weak pump the default steps let about 2% of the
+    trajectories blow up some time after the burst (at pump 0.01 N, near
+    t = 0.9 / pump); 200 to 400 steps per rate have none."""
     ens = Ensembles([N])
     options = {"steps_per_rate": 400} if N >= 10 ** 5 else None
     with warnings.catch_warnings():   # weak pump: deep subradiance, see below

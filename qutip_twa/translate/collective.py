@@ -100,7 +100,7 @@ def collective_coefficients(op, N, name, max_degree=4, spin=False):
             f"{residual / max(total, 1.0):.2e}); only collective "
             "(permutation-invariant) operators can be simulated")
     weight = np.abs(coef) * np.linalg.norm(design, axis=0)
-    keep = weight > 1e-12 * max(total, 1.0)
+    keep = weight > _RESIDUAL_TOL * max(total, 1.0)   # else fit noise
     return {e: canonical(c) for e, c, k in zip(exps, coef, keep) if k}
 
 
@@ -184,11 +184,11 @@ def tensor_operator(op, ensembles, name, max_degree=4, factors=None):
     fitted = sp.csr_matrix(mat.shape, dtype=complex)
     terms = []
     for c, x in zip(chosen, coef):
-        if abs(x) <= 1e-12 * max(total, 1.0):
-            continue
         factor = sp.identity(1, dtype=complex, format="csr")
         for m in range(F):
             factor = sp.kron(factor, monomials[m][c[m]], format="csr")
+        if abs(x) * sp.linalg.norm(factor) <= _RESIDUAL_TOL * max(total, 1.0):
+            continue    # fit noise
         fitted = fitted + x * factor
         word, idx = product_word(factors, c)
         terms.append((word, idx, canonical(complex(x))))
