@@ -286,7 +286,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     kappa, sizes = work.kappa, work.sizes
     _hamiltonian_gradient(a, b, model, tg, work)
     zgrad = work.zgrad
-    rate_h = 0.0
+    rate_h = z_max = z_local = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
@@ -307,9 +307,14 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
             phi[3, m] = -phi[0, m]
         if work.z_rate:
             gz, gs = gz + hz, gs + hs
-        if m < n_ensembles:     # the precession frequency
-            rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz)
-                         + abs(gs))
+        elif m < n_ensembles:   # its frequency changes as Sz does
+            z = abs(hz)
+            z_max = max(z_max, z)
+            z_local = max(z_local, z * (local_rates[m, EMISSION]
+                                        + local_rates[m, PUMPING]))
+        if m < n_ensembles:     # the precession frequency; gs turns the
+            # common phase of a and b, which no symbol sees
+            rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz))
         else:   # a mode: the relative rate of change of its amplitude
             rate_h = max(rate_h, 0.5 * (np.sqrt(gx * gx + gy * gy)
                                         / max(abs(b[m]), 1.0) + abs(gs - gz)))
@@ -361,6 +366,9 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
                     Da[m] += da
                     Db[m] += db
                 w += 1
+    # an exact z rotation left out of rate_h: its angle drifts at
+    # (dw/dSz) dSz/dt ~ w r for the rates r that move Sz
+    rate_l += np.sqrt(max(z_local, z_max * rate_c))
     if work.linear_field:   # turned exactly; counts as dissipation does
         return 0.0, rate_h + rate_c + rate_l
     return rate_h, rate_c + rate_l
@@ -382,9 +390,8 @@ class _Work(NamedTuple):
     and s, empty without them), the two stages' increments and rotations
     (first index the stage; ``phi[stage]`` is (phi_0, phi_x, phi_y, phi_z)
     per site), the predictor and the first stage's rotations ``U``, the
-    largest coefficient sum
-    |alpha| + |beta| + |gamma| of each collective channel and its sizes per
-    site (``sizes``), the scratch of ``_separable_gradient``, which
+    largest coefficient sum |alpha| + |beta| + |gamma| of each collective
+    channel and its sizes per site (``sizes``), the scratch of ``_separable_gradient``, which
     monomials are in Sz and s only (``mono_z``), ``z_rate`` (``_z_rate``),
     which collective channels act on modes only (``mode_only``) and
     whether the Hamiltonian is linear in the variables (``linear_field``:
