@@ -5,7 +5,7 @@ import numpy as np
 from .canonical import canonical
 
 __all__ = ["check_tlist", "check_rate", "check_rates", "per_ensemble",
-           "check_ntraj", "check_seconds"]
+           "check_ntraj", "check_seconds", "check_solver_name"]
 
 
 def check_tlist(tlist, name="tlist"):
@@ -79,3 +79,16 @@ def check_ntraj(ntraj):
             or ntraj < 1:
         raise ValueError(f"ntraj must be a positive integer, got {ntraj!r}")
     return int(ntraj)
+
+
+def check_solver_name(solver, accepted):
+    """One of QuTiP's solver names in ``accepted`` (the ``solver`` argument
+    of QuTiP's correlation functions and ``spectrum``); the TWA is used
+    whichever is named."""
+    if not isinstance(solver, str):
+        raise TypeError(f"solver must be one of QuTiP's solver names "
+                        f"{accepted}, got {solver!r}")
+    if solver not in accepted:
+        raise ValueError(f"solver must be one of {accepted} (QuTiP's names; "
+                         f"qutip_twa always uses the TWA), got {solver!r}")
+    return solver

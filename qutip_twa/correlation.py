@@ -6,7 +6,7 @@ over :meth:`TwaSolver.correlation` (docs/theory.md Section 14).
 
 import numpy as np
 
-from .checks import check_ntraj
+from .checks import check_ntraj, check_solver_name
 from .solver import solver_for, twasolve
 
 __all__ = ["correlation_2op_1t", "correlation_2op_2t", "correlation_3op_1t",
@@ -22,6 +22,9 @@ _PARAMETERS = """
         state, reached as :func:`steadystate_expect` does.
     c_ops : list
         Collective jump operators (may be empty), as for :func:`twasolve`.
+    solver : {"me", "es"}
+        QuTiP's choice of solver, accepted so that QuTiP's calls run
+        unchanged; the TWA is used either way.
     args, options : dict, optional
         As for :func:`twasolve`.
     ntraj : int
@@ -45,8 +48,8 @@ _TWO_OPERATORS = """
         operators."""
 
 
-def correlation_2op_1t(H, state0, taulist, c_ops, a_op, b_op, *,
-                       reverse=False, args=None, options=None, ntraj=1000,
+def correlation_2op_1t(H, state0, taulist, c_ops, a_op, b_op, solver="me",
+                       reverse=False, args=None, options=None, *, ntraj=1000,
                        seeds=None, ordering="quantum", full_output=False,
                        emission=0.0, dephasing=0.0, pumping=0.0, N=None):
     """<A(tau) B(0)> (or <A(0) B(tau)>) from ``state0``, as
@@ -65,16 +68,18 @@ def correlation_2op_1t(H, state0, taulist, c_ops, a_op, b_op, *,
         The correlation at each delay (complex).
     """
     result = _correlation(H, state0, [0.0], taulist, c_ops, a_op, b_op,
-                          reverse, args, options, ntraj, seeds, ordering,
-                          dict(emission=emission, dephasing=dephasing,
-                               pumping=pumping), N)
+                          solver, reverse, args, options, ntraj, seeds,
+                          ordering, dict(emission=emission,
+                                         dephasing=dephasing,
+                                         pumping=pumping), N)
     return result if full_output else result.correlation[0]
 
 
-def correlation_2op_2t(H, state0, tlist, taulist, c_ops, a_op, b_op, *,
-                       reverse=False, args=None, options=None, ntraj=1000,
-                       seeds=None, ordering="quantum", full_output=False,
-                       emission=0.0, dephasing=0.0, pumping=0.0, N=None):
+def correlation_2op_2t(H, state0, tlist, taulist, c_ops, a_op, b_op,
+                       solver="me", reverse=False, args=None, options=None, *,
+                       ntraj=1000, seeds=None, ordering="quantum",
+                       full_output=False, emission=0.0, dephasing=0.0,
+                       pumping=0.0, N=None):
     """<A(t + tau) B(t)> (or <A(t) B(t + tau)>) on a (t, tau) grid, as
     ``qutip.correlation_2op_2t``.
 
@@ -93,16 +98,17 @@ def correlation_2op_2t(H, state0, tlist, taulist, c_ops, a_op, b_op, *,
     array (len(tlist), len(taulist)) or :class:`CorrelationResult`
     """
     result = _correlation(H, state0, tlist, taulist, c_ops, a_op, b_op,
-                          reverse, args, options, ntraj, seeds, ordering,
-                          dict(emission=emission, dephasing=dephasing,
-                               pumping=pumping), N)
+                          solver, reverse, args, options, ntraj, seeds,
+                          ordering, dict(emission=emission,
+                                         dephasing=dephasing,
+                                         pumping=pumping), N)
     return result if full_output else result.correlation
 
 
-def correlation_3op_1t(H, state0, taulist, c_ops, a_op, b_op, c_op, *,
-                       args=None, options=None, ntraj=1000, seeds=None,
-                       full_output=False, emission=0.0, dephasing=0.0,
-                       pumping=0.0, N=None):
+def correlation_3op_1t(H, state0, taulist, c_ops, a_op, b_op, c_op,
+                       solver="me", args=None, options=None, *, ntraj=1000,
+                       seeds=None, full_output=False, emission=0.0,
+                       dephasing=0.0, pumping=0.0, N=None):
     """<A(0) B(tau) C(0)> from ``state0``, as ``qutip.correlation_3op_1t``.
 
     Parameters
@@ -118,16 +124,17 @@ def correlation_3op_1t(H, state0, taulist, c_ops, a_op, b_op, c_op, *,
     array or :class:`CorrelationResult`
     """
     result = _correlation(H, state0, [0.0], taulist, c_ops, a_op, b_op,
-                          False, args, options, ntraj, seeds, "quantum",
-                          dict(emission=emission, dephasing=dephasing,
-                               pumping=pumping), N, c_op=c_op)
+                          solver, False, args, options, ntraj, seeds,
+                          "quantum", dict(emission=emission,
+                                          dephasing=dephasing,
+                                          pumping=pumping), N, c_op=c_op)
     return result if full_output else result.correlation[0]
 
 
 def correlation_3op_2t(H, state0, tlist, taulist, c_ops, a_op, b_op, c_op,
-                       *, args=None, options=None, ntraj=1000, seeds=None,
-                       full_output=False, emission=0.0, dephasing=0.0,
-                       pumping=0.0, N=None):
+                       solver="me", args=None, options=None, *, ntraj=1000,
+                       seeds=None, full_output=False, emission=0.0,
+                       dephasing=0.0, pumping=0.0, N=None):
     """<A(t) B(t + tau) C(t)> on a (t, tau) grid, as
     ``qutip.correlation_3op_2t``.
 
@@ -145,14 +152,15 @@ def correlation_3op_2t(H, state0, tlist, taulist, c_ops, a_op, b_op, c_op,
     array (len(tlist), len(taulist)) or :class:`CorrelationResult`
     """
     result = _correlation(H, state0, tlist, taulist, c_ops, a_op, b_op,
-                          False, args, options, ntraj, seeds, "quantum",
-                          dict(emission=emission, dephasing=dephasing,
-                               pumping=pumping), N, c_op=c_op)
+                          solver, False, args, options, ntraj, seeds,
+                          "quantum", dict(emission=emission,
+                                          dephasing=dephasing,
+                                          pumping=pumping), N, c_op=c_op)
     return result if full_output else result.correlation
 
 
-def coherence_function_g1(H, state0, taulist, c_ops, a_op, *, args=None,
-                          options=None, ntraj=1000, seeds=None,
+def coherence_function_g1(H, state0, taulist, c_ops, a_op, solver="me",
+                          args=None, options=None, *, ntraj=1000, seeds=None,
                           emission=0.0, dephasing=0.0, pumping=0.0, N=None):
     """The normalised first-order coherence g1(tau) = <A^dag(tau) A(0)> /
     sqrt(<A^dag A>(0) <A^dag A>(tau)), as ``qutip.coherence_function_g1``.
@@ -167,8 +175,8 @@ def coherence_function_g1(H, state0, taulist, c_ops, a_op, *, args=None,
     """
     rates = dict(emission=emission, dephasing=dephasing, pumping=pumping)
     G1 = _correlation(H, state0, [0.0], taulist, c_ops, _dag(a_op), a_op,
-                      False, args, options, ntraj, seeds, "quantum", rates,
-                      N).correlation[0]
+                      solver, False, args, options, ntraj, seeds, "quantum",
+                      rates, N).correlation[0]
     if state0 is None:
         n = np.full(len(G1), G1[0].real)
     else:
@@ -178,8 +186,8 @@ def coherence_function_g1(H, state0, taulist, c_ops, a_op, *, args=None,
     return G1 / np.sqrt(n[0] * n), G1
 
 
-def coherence_function_g2(H, state0, taulist, c_ops, a_op, *, args=None,
-                          options=None, ntraj=1000, seeds=None,
+def coherence_function_g2(H, state0, taulist, c_ops, a_op, solver="me",
+                          args=None, options=None, *, ntraj=1000, seeds=None,
                           emission=0.0, dephasing=0.0, pumping=0.0, N=None):
     """The normalised second-order coherence g2(tau) = <A^dag(0) A^dag(tau)
     A(tau) A(0)> / (<A^dag A>(0) <A^dag A>(tau)), as
@@ -196,8 +204,8 @@ def coherence_function_g2(H, state0, taulist, c_ops, a_op, *, args=None,
     rates = dict(emission=emission, dephasing=dephasing, pumping=pumping)
     A_dag = _dag(a_op)
     result = _correlation(H, state0, [0.0], taulist, c_ops, A_dag,
-                          A_dag * a_op, False, args, options, ntraj, seeds,
-                          "quantum", rates, N, c_op=a_op)
+                          A_dag * a_op, solver, False, args, options, ntraj,
+                          seeds, "quantum", rates, N, c_op=a_op)
     G2 = result.correlation[0]
     if state0 is None:
         n = np.full(len(G2), np.real(result.stats["steady_B"]))
@@ -212,15 +220,17 @@ def _dag(op):
     return op.dag() if hasattr(op, "dag") else op
 
 
-def _correlation(H, state0, tlist, taulist, c_ops, a_op, b_op, reverse,
-                 args, options, ntraj, seeds, ordering, rates, N, c_op=None):
+def _correlation(H, state0, tlist, taulist, c_ops, a_op, b_op, solver,
+                 reverse, args, options, ntraj, seeds, ordering, rates, N,
+                 c_op=None):
+    check_solver_name(solver, ("me", "es"))
     ntraj = check_ntraj(ntraj)
     ops = [a_op, b_op] + ([] if c_op is None else [c_op])
-    solver = solver_for(H, c_ops, ops, state0, options=options, args=args,
-                        N=N, rates=rates)
-    return solver.correlation(state0, tlist, taulist, a_op, b_op, ntraj,
-                              c_op=c_op, reverse=reverse, ordering=ordering,
-                              seeds=seeds, args=args)
+    twa = solver_for(H, c_ops, ops, state0, options=options, args=args, N=N,
+                     rates=rates)
+    return twa.correlation(state0, tlist, taulist, a_op, b_op, ntraj,
+                           c_op=c_op, reverse=reverse, ordering=ordering,
+                           seeds=seeds, args=args)
 
 
 for _f in (correlation_2op_1t, correlation_2op_2t):

@@ -3,7 +3,7 @@
 
 import numpy as np
 
-from .checks import check_ntraj, check_tlist
+from .checks import check_ntraj, check_solver_name, check_tlist
 from .solver import solver_for
 from .steady import relaxation_time
 
@@ -12,9 +12,10 @@ __all__ = ["spectrum"]
 MAX_DELAYS = 4001  # delays of the default taulist
 
 
-def spectrum(H, wlist, c_ops, a_op, b_op, *, taulist=None, args=None,
-             options=None, ntraj=1000, seeds=None, full_output=False,
-             emission=0.0, dephasing=0.0, pumping=0.0, N=None):
+def spectrum(H, wlist, c_ops, a_op, b_op, solver="es", *, taulist=None,
+             args=None, options=None, ntraj=1000, seeds=None,
+             full_output=False, emission=0.0, dephasing=0.0, pumping=0.0,
+             N=None):
     """S(w) = int <A(tau) B(0)>_ss exp(-i w tau) dtau over all tau, with
     the stationary <A><B> removed (as ``qutip.spectrum``).
 
@@ -33,6 +34,9 @@ def spectrum(H, wlist, c_ops, a_op, b_op, *, taulist=None, args=None,
     a_op, b_op : :obj:`.Qobj` or :class:`EnsembleOperator`
         A and B (the emission spectrum: J+ and J-); b_op (and a_op^dag
         where A != B^dag) linear in the spin operators.
+    solver : {"es", "pi", "solve"}
+        QuTiP's choice of solver, accepted so that QuTiP's calls run
+        unchanged; the TWA is used whichever is named.
     taulist : array_like, optional
         Delays from 0; default up to the longer of the system's relaxation
         time (see :func:`steadystate_expect`) and 2 pi over the spacing of
@@ -49,6 +53,7 @@ def spectrum(H, wlist, c_ops, a_op, b_op, *, taulist=None, args=None,
     wlist = np.atleast_1d(np.asarray(wlist, dtype=float))
     if wlist.ndim != 1 or not np.all(np.isfinite(wlist)):
         raise ValueError("wlist must be a 1d array of finite frequencies")
+    check_solver_name(solver, ("es", "pi", "solve"))
     ntraj = check_ntraj(ntraj)
     solver = solver_for(H, c_ops, [a_op, b_op], None, options=options,
                         args=args, N=N,

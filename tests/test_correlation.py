@@ -233,17 +233,42 @@ def test_reverse_is_the_conjugate_of_swapped_operators():
     ({"taulist": [0.0, 0.2, 0.1]}, ValueError, "taulist must be strictly"),
     ({"a_op": lambda t, s: s.Sz}, TypeError, "a_op must be an operator"),
     ({"ntraj": 0}, ValueError, "ntraj"),
+    ({"solver": "mc"}, ValueError, "solver must be one of"),
+    ({"solver": None}, TypeError, "solver must be one of"),
 ])
 def test_bad_requests(kwargs, error, match):
     N = 4
     call = dict(taulist=TAU[:3], a_op=piqs.jspin(N, "+"),
-                b_op=piqs.jspin(N, "-"), ntraj=16)
+                b_op=piqs.jspin(N, "-"), solver="me", ntraj=16)
     ordering = kwargs.pop("ordering", "quantum")
     call.update(kwargs)
     with pytest.raises(error, match=match):
         correlation_2op_1t(laser(N), piqs.excited(N), call["taulist"], [],
-                           call["a_op"], call["b_op"], ntraj=call["ntraj"],
-                           ordering=ordering)
+                           call["a_op"], call["b_op"], call["solver"],
+                           ntraj=call["ntraj"], ordering=ordering)
+
+
+@pytest.mark.filterwarnings("ignore::qutip_twa.TwaValidityWarning")
+def test_qutips_positional_arguments():
+    """QuTiP's calls, solver name and options positional, run unchanged."""
+    N = 10
+    L = laser(N).liouvillian()
+    jp, jm = piqs.jspin(N, "+"), piqs.jspin(N, "-")
+    kw = dict(ntraj=64, seeds=3)
+    named = correlation_2op_1t(L, piqs.excited(N), TAU[:3], [], jp, jm,
+                               reverse=True, options={"store_states": True},
+                               **kw)
+    positional = correlation_2op_1t(L, piqs.excited(N), TAU[:3], [], jp, jm,
+                                    "es", True, None, {"store_states": True},
+                                    **kw)
+    np.testing.assert_array_equal(named, positional)
+    g2, _ = coherence_function_g2(L, None, TAU[:3], [], jm, "me", **kw)
+    assert g2.shape == (3,) and np.all(np.isfinite(g2))
+    wlist = np.linspace(-2, 2, 5)
+    S = spectrum(L, wlist, [], jp, jm, "pi", taulist=TAU, **kw)
+    assert S.shape == (5,) and np.all(np.isfinite(S))
+    with pytest.raises(ValueError, match="solver must be one of"):
+        spectrum(L, wlist, [], jp, jm, "me", taulist=TAU, **kw)
 
 
 def test_time_dependent_system_is_refused():

@@ -216,6 +216,10 @@ def test_non_hermitian_rejected():
 def test_wrong_trace_or_norm_rejected():
     with pytest.raises(ValueError, match="rho0 has trace 2"):
         identify_initial_state(2 * piqs.excited(3))
+    # QuTiP's g2 route: evolve J- rho J+ with mesolve
+    jm = piqs.jspin(4, "-")
+    with pytest.raises(ValueError, match="coherence_function_g2"):
+        identify_initial_state(jm * piqs.excited(4) * jm.dag())
     with pytest.raises(ValueError, match="rho0 is a ket with squared norm"):
         identify_initial_state(2 * qutip.basis(6, 0))
 

@@ -38,6 +38,11 @@ ACCEPTED = (
     "mixtures of these), a Dicke-state ket, or a coherent spin state "
     "(piqs.css or a rotated |N/2, N/2>)")
 
+NOT_NORMALISED = (
+    "the TWA samples normalised states only; for a correlation that QuTiP "
+    "takes by evolving an unnormalised state such as J- rho J+, use "
+    "qutip_twa.correlation_3op_1t or coherence_function_g2")
+
 OFFDIAG_RTOL = 1e-10     # off-diagonals below this (relative) are zero
 TRACE_ATOL = 1e-8        # allowed |tr(rho0) - 1|
 NEGATIVE_ATOL = 1e-12    # populations in (-NEGATIVE_ATOL, NEGATIVE_ATOL) -> 0
@@ -420,7 +425,7 @@ def identify_initial_state(rho0, N=None, spin=False):
         trace = rho.diagonal().sum().real
         if abs(trace - 1) > TRACE_ATOL:
             raise ValueError(
-                f"rho0 has trace {trace:.12g}, not 1. {ACCEPTED}")
+                f"rho0 has trace {trace:.12g}, not 1: {NOT_NORMALISED}")
         pops = rho.diagonal().real
         offdiag = abs(rho - sp.diags_array(rho.diagonal())).max()
 
