@@ -183,3 +183,20 @@ def test_dimensions_that_read_both_ways():
     # dimension 3 is no Dicke dimension: spin 1, two emitters
     assert twasolve(qutip.jmat(1, "x"), qutip.spin_state(1, 1), [0.0, 1.0],
                     ntraj=2).stats["N"] == 2
+
+
+@pytest.mark.filterwarnings("ignore:.*J < 1")
+def test_one_emitter_liouvillian_runs_as_its_jumps():
+    """The driven two-level system of QuTiP's steady-state superradiance
+    notebook, liouvillian(sz + 5 sx, [sqrt(2) sm]): for one emitter local
+    and collective dissipators coincide, and the superoperator gives the
+    run of its H and c_ops bit for bit."""
+    H = qutip.sigmaz() + 5 * qutip.sigmax()
+    c_ops = [np.sqrt(2) * qutip.sigmam()]
+    e_ops = [qutip.sigmap() * qutip.sigmam()]
+    rho0 = qutip.ket2dm(qutip.basis(2, 1))
+    kw = dict(e_ops=e_ops, ntraj=200, seeds=2)
+    from_jumps = twasolve(H, rho0, T, c_ops, **kw)
+    from_liouvillian = twasolve(qutip.liouvillian(H, c_ops), rho0, T, **kw)
+    np.testing.assert_array_equal(from_liouvillian.expect[0],
+                                  from_jumps.expect[0])

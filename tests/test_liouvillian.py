@@ -151,9 +151,15 @@ def test_invalid_rates_or_hamiltonian():
         decompose_liouvillian(-1j * (qutip.spre(A) - qutip.spost(A)))
 
 
-def test_single_emitter_is_ambiguous():
-    with pytest.raises(ValueError, match="ambiguous"):
-        decompose_liouvillian(piqs.Dicke(1, emission=1.0).liouvillian())
+def test_single_emitter_reads_as_collective():
+    """For N = 1, D[J-] of local emission is the collective D[J-]."""
+    H, rates, jumps = decompose_liouvillian(
+        piqs.Dicke(1, emission=1.0, dephasing=0.5).liouvillian())
+    assert H is None and not jumps
+    assert rates["emission"] == rates["dephasing"] == 0.0
+    assert rates["collective_emission"] == pytest.approx(1.0)
+    # local dephasing at rate 0.5 is D[Jz] at rate 0.5 for one emitter
+    assert rates["collective_dephasing"] == pytest.approx(0.5)
 
 
 def test_wrong_types_and_dimensions():

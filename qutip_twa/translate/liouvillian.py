@@ -224,7 +224,13 @@ def decompose_liouvillian(L, N=None, name="H"):
         If the dimension is not a Dicke dimension or disagrees with ``N``,
         if ``L`` is not of the PIQS form (relative residual above
         ``RESIDUAL_TOL``, complex or negative rates, non-Hermitian ``H``),
-        or if the decomposition is ambiguous for this ``N`` (N = 1).
+        or if the decomposition is ambiguous.
+
+    Notes
+    -----
+    For one emitter (N = 1) the local and collective dissipators are the
+    same superoperators; ``L`` is then read with collective processes only
+    (local rates 0).
     """
     mat, d = _superoperator_matrix(L, name)
     inferred = infer_num_emitters(d, name)
@@ -243,14 +249,19 @@ def decompose_liouvillian(L, N=None, name="H"):
         return cols + [(GX @ V).ravel() for GX in _generator_actions(N, X)]
 
     A, b, norms, probes = _sketched_fit(mat, d, columns)
-    keep = _independent(A, _DEPENDENCE_TOL)
     nm = len(monos)
-    if not set(range(nm, nm + len(RATE_NAMES))) <= set(keep):
+    rate_columns = set(range(nm, nm + len(RATE_NAMES)))
+    if N == 1:  # one emitter: local and collective dissipators coincide
+        rate_columns -= set(range(nm, nm + 3))
+    cols = [i for i in range(A.shape[1])
+            if i in rate_columns or not nm <= i < nm + len(RATE_NAMES)]
+    keep = [cols[i] for i in _independent(A[:, cols], _DEPENDENCE_TOL)]
+    if not rate_columns <= set(keep):
         raise ValueError(
             f"{name} cannot be decomposed uniquely for N={N}: the PIQS "
-            "dissipators are linearly dependent here (for N=1 local and "
-            "collective processes coincide), so the rates are ambiguous; "
-            "pass the qutip.piqs.Dicke object instead of its Liouvillian")
+            "dissipators are linearly dependent here, so the rates are "
+            "ambiguous; pass the qutip.piqs.Dicke object instead of its "
+            "Liouvillian")
     coef = _solve(A, b, norms, keep)
     rate_c, h_c = coef[nm:nm + len(RATE_NAMES)], coef[:nm]
 
