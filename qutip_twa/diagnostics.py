@@ -122,8 +122,8 @@ def warn_if_unreliable(result, excluded, done, hint):
         warnings.warn(
             f"{100 * below[i]:.0f}% of trajectories have J < 1 at t = "
             f"{result.times[i]:g} (threshold "
-            f"{100 * VALIDITY_WARNING_FRACTION:.0f}%): deep subradiance, "
-            "where the TWA is unreliable; see "
+            f"{100 * VALIDITY_WARNING_FRACTION:.0f}%): deep subradiance "
+            "or very few emitters, where the TWA is unreliable; see "
             "stats['fraction_J_below_1']", TwaValidityWarning,
             stacklevel=stacklevel)
 
