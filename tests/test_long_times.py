@@ -73,3 +73,22 @@ def test_superradiance_stays_at_the_ground_state_for_200_lifetimes(N):
     assert np.all(np.abs(jz[1:] + N / 2) <= JZ_MARGIN + SAFETY * se[1:]), jz
     worst = max(np.max(state.J) for state in result.states)
     assert worst <= N / 2 + J_MARGIN, worst
+
+
+@pytest.mark.filterwarnings("error::qutip_twa.TwaFaultWarning")
+@pytest.mark.filterwarnings("ignore::qutip_twa.TwaValidityWarning")
+def test_weakly_pumped_laser_at_a_million_emitters_stays_physical():
+    """Collective emission and local pumping 0.01 N from the excited state,
+    20 pumping lifetimes.  The steady state has J of about 0.07 N, and some
+    trajectories pass through J of a few, where the pumping turns the short
+    vector at about its rate x N / (2 J); before the step counted that,
+    5 of these 200 trajectories left J <= N/2 at the default steps."""
+    N = 10 ** 6
+    ens = Ensembles([N])
+    result = twasolve(0 * ens.jz(0), ens.excited(), np.linspace(0, 2e-3, 161),
+                      c_ops=[ens.jm(0)], e_ops=[ens.jz(0)], ntraj=200,
+                      seeds=0, pumping=0.01 * N,
+                      options={"store_states": True})
+    assert result.stats["excluded_trajectories"] == 0
+    worst = max(np.max(state.J) for state in result.states)
+    assert worst <= N / 2 + J_MARGIN, worst

@@ -24,12 +24,15 @@ def _twisting(N, tlist, ntraj, **rates):
 def test_twisting_steps_do_not_grow_with_N():
     """H = Jz^2 with local dephasing over a fixed time: the twisting
     frequency grows as N (10^4 at N = 10^4), the steps stay those of the
-    dephasing alone."""
+    dephasing alone and do not grow with N."""
     tlist = np.linspace(0, 1.0, 5)
     steps = [_twisting(N, tlist, 64, dephasing=2.0).stats["steps"]
              for N in SIZES]
-    assert max(steps) == min(steps)
-    assert steps[0] <= 100 * 2.0 * 1.0 + len(tlist)
+    # the local rate counts a little more where the dephasing has
+    # shortened J (kernels._increment), most at small N: 54.7 steps at
+    # N = 10, 53.6 at 10^4
+    assert max(steps) <= 1.05 * min(steps)
+    assert steps[-1] <= steps[0] <= 100 * 2.0 * 1.0 + len(tlist)
 
 
 @pytest.mark.parametrize("N", SIZES)

@@ -274,9 +274,12 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     R_k) + kappa_k) summed over the collective channels (kappa_k its largest
     coefficient, C_k its symbol, R_k its reach sum_m |coefficients_m|
     |Sz_m|, which keeps the fast growth or decay of a small field near a
-    pole resolved) plus the largest sum of local rates.  At full coherence
-    they are of the order of ``Model.rate_scales``.  A mode counts with the relative rate of change of its amplitude, and a
-    channel on modes only with kappa_k^2: neither grows with the field.
+    pole resolved) plus the largest sum of local rates, times
+    sqrt((N + 1) / (2 s)) where an ensemble's s = J + 1/2 is below
+    (N + 1) / 2.  At full coherence they are of the order of
+    ``Model.rate_scales``.  A mode counts with the relative rate of change
+    of its amplitude, and a channel on modes only with kappa_k^2: neither
+    grows with the field.
     """
     M = a.shape[0]
     n_ensembles = M - model.n_modes
@@ -332,13 +335,16 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     w = K
     rate_l = 0.0
     for m in range(M):
-        rate_l = max(rate_l, local_rates[m, 0] + local_rates[m, 1]
-                     + local_rates[m, 2])
         am, bm = a[m], b[m]
         ac, bc = np.conj(am), np.conj(bm)
         s = var[4 * m + 3]
         J_rates = s - 1.0   # J - 1/2: cancels the noise-induced shift
         N = n_emitters[m]
+        # they turn a short vector (J << N / 2) at up to their rate x
+        # N / (2 J); the square root of that factor keeps it in range
+        rate_l = max(rate_l, (local_rates[m, 0] + local_rates[m, 1]
+                              + local_rates[m, 2])
+                     * max(1.0, np.sqrt(0.5 * (N + 1) / s)))
         up = N / 2 - J_rates
         dup = -1.0 if up > 0.0 else 0.0
         h, corr = (0.5 / s, 1.0 / s) if s > 0.5 else (1.0, 0.0)
