@@ -55,21 +55,20 @@ def spectrum(H, wlist, c_ops, a_op, b_op, solver="es", *, taulist=None,
         raise ValueError("wlist must be a 1d array of finite frequencies")
     check_solver_name(solver, ("es", "pi", "solve"))
     ntraj = check_ntraj(ntraj)
-    solver = solver_for(H, c_ops, [a_op, b_op], None, options=options,
-                        args=args, N=N,
-                        rates=dict(emission=emission, dephasing=dephasing,
-                                   pumping=pumping))
+    twa = solver_for(H, c_ops, [a_op, b_op], None, options=options,
+                     args=args, N=N,
+                     rates=dict(emission=emission, dephasing=dephasing,
+                                pumping=pumping))
     if taulist is None:
-        taulist = _default_delays(solver.model, wlist)
+        taulist = _default_delays(twa.model, wlist)
     taulist = check_tlist(taulist, "taulist")
     run = dict(seeds=seeds, args=args, keep_runs=True)
-    forward = solver.correlation(None, None, taulist, a_op, b_op, ntraj,
-                                 **run)
+    forward = twa.correlation(None, None, taulist, a_op, b_op, ntraj, **run)
     if _adjoint(a_op, b_op):
         backward = forward
     else:
-        backward = solver.correlation(None, None, taulist, b_op.dag(),
-                                      a_op.dag(), ntraj, **run)
+        backward = twa.correlation(None, None, taulist, b_op.dag(),
+                                   a_op.dag(), ntraj, **run)
     w = _trapezoid_weights(taulist)
     phase = np.exp(-1j * np.outer(taulist, wlist))  # (ntau, nw)
     samples = (_fluctuation(forward) * w) @ phase \

@@ -273,5 +273,5 @@ finish(fig, ax, "pump rate γ / (N Γ)", "g2(0)", "08_g2.png")
 # the line broadens.  At full size, from N = 1000 to 10^6 the linewidths
 # agree within their standard errors at every pump: about 0.9 Γ at
 # 0.05-0.1 N Γ, 1.05 Γ at 0.25 N Γ, 2 Γ at 0.5 N Γ and 4 Γ at 0.75 N Γ.
-# Below N = 1000 the line is broader.  The TWA's correlation error falls with N (the table of
-# the theory page, Section 14).
+# Below N = 1000 the line is broader.  The TWA's correlation error falls
+# with N (the table of the theory page, Section 14).

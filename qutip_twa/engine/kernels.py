@@ -397,8 +397,8 @@ class _Work(NamedTuple):
     (first index the stage; ``phi[stage]`` is (phi_0, phi_x, phi_y, phi_z)
     per site), the predictor and the first stage's rotations ``U``, the
     largest coefficient sum |alpha| + |beta| + |gamma| of each collective
-    channel and its sizes per site (``sizes``), the scratch of ``_separable_gradient``, which
-    monomials are in Sz and s only (``mono_z``), ``z_rate`` (``_z_rate``),
+    channel and its sizes per site (``sizes``), the scratch of
+    ``_separable_gradient``, which monomials are in Sz and s only (``mono_z``), ``z_rate`` (``_z_rate``),
     which collective channels act on modes only (``mode_only``) and
     whether the Hamiltonian is linear in the variables (``linear_field``:
     its rotation is exact, so its frequency limits the step only through
