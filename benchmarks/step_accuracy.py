@@ -1,10 +1,12 @@
 """How many steps a given accuracy takes: steps_per_rate against its bias.
 
     python benchmarks/step_accuracy.py [--ntraj 40000]
-        [--spr default 100,5 100,10 5 20 100]
+        [--spr default 100,5 100,10 5 20 100 100:heun 100,20:tol=1e-3]
 
 A ``--spr`` value is one number (steps per precession and per dissipation
-rate alike), a pair ``n_p,n_d``, or ``default`` (the package's default).
+rate alike), a pair ``n_p,n_d``, or ``default`` (the package's default),
+optionally followed by ``:heun`` (``options["scheme"] = "heun"``, plain
+Heun) and ``:tol=X`` (``options["tol"]``).
 
 For each model, the run at steps_per_rate = 400 is the converged TWA; each
 coarser run (other seeds) prints its steps per trajectory, wall time, the
@@ -102,8 +104,7 @@ def main():
               f"{'max |d|':>8} {'se of d':>8} {'max |TWA - exact|':>18}")
         for seeds, spr in enumerate(args.spr, start=1):
             start = time.perf_counter()
-            res, mean, se = run(args.ntraj, seeds,
-                                 {"steps_per_rate": _steps_per_rate(spr)})
+            res, mean, se = run(args.ntraj, seeds, step_options(spr))
             wall = time.perf_counter() - start
             d = np.abs(mean - ref)
             worst = np.argmax(d)
@@ -112,12 +113,21 @@ def main():
                   f"{np.max(np.abs(mean - exact)):18.4f}", flush=True)
 
 
-def _steps_per_rate(text):
-    """The option value of a ``--spr`` argument."""
-    if text == "default":
-        return None
-    values = [float(v) for v in text.split(",")]
-    return values[0] if len(values) == 1 else tuple(values)
+def step_options(text):
+    """The step options of a ``--spr`` argument."""
+    spr, *extra = text.split(":")
+    options = {}
+    if spr != "default":
+        values = [float(v) for v in spr.split(",")]
+        options["steps_per_rate"] = values[0] if len(values) == 1 \
+            else tuple(values)
+    for item in extra:
+        if item == "heun":
+            options["scheme"] = "heun"
+        else:
+            key, value = item.split("=")
+            options[key] = float(value)
+    return options
 
 
 if __name__ == "__main__":

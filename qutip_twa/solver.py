@@ -67,7 +67,13 @@ _OPTIONS_DOC = """
         precession frequency r_p and dissipation rate r_d, see the theory
         page; False, or a time-dependent H: fixed steps from the model's
         worst-case rates), ``steps_per_rate`` ((n_p, n_d), default (100,
-        20); one number sets both), ``dt`` (largest step;
+        20); one number sets both), ``tol`` (None, the default, or the
+        relative error allowed in each step's rotation by the Hamiltonian:
+        the precession then limits the step through how fast its field
+        turns instead of n_p times its frequency; adaptive steps only),
+        ``scheme`` ("rotation", the default: every U(2) rotation applied
+        exactly; "heun": plain Stratonovich Heun, for comparison),
+        ``dt`` (largest step;
         with ``adaptive=False`` the step), ``batch_size`` (the most
         trajectories per engine call, a multiple of 256, default 8192;
         batches hold about ntraj / 8 trajectories, at least 256 per thread,
@@ -227,9 +233,7 @@ class TwaSolver:
                                        opts["initial_sampling"])
         model = self.model.with_args(args)
         model.check_hermitian(tlist)
-        stepping = Stepping.plan(model, tlist, adaptive=opts["adaptive"],
-                                 dt=opts["dt"],
-                                 steps_per_rate=opts["steps_per_rate"])
+        stepping = Stepping.from_options(model, tlist, opts)
         result, key = self._new_result(opts, e_ops, expect, tlist, stepping,
                                        seeds)
         result.add_end_condition(ntraj, target_tol, timeout)

@@ -98,10 +98,8 @@ def correlate(solver, state0, tlist, taulist, a_op, b_op, ntraj, *,
         times = np.concatenate([[0.0], times - times[0] + stats["t_steady"]])
         starts = np.concatenate([[False], starts])
     opts = solver.options
-    plan = dict(adaptive=opts["adaptive"], dt=opts["dt"],
-                steps_per_rate=opts["steps_per_rate"])
-    stepping = Stepping.plan(model, times, **plan)
-    tau_stepping = Stepping.plan(model, taulist, **plan)
+    stepping = Stepping.from_options(model, times, opts)
+    tau_stepping = Stepping.from_options(model, taulist, opts)
     key, seq = root_key(seeds)
     job = CorrelationJob(
         key=key, model=model.engine_model(tau_stepping.grid),

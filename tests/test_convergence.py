@@ -96,3 +96,24 @@ def test_chain_steps_per_rate_10_is_converged():
             for seed, spr in [(31, 10), (32, 40)]]
     assert runs[1].stats["steps"] >= 3.9 * runs[0].stats["steps"]
     _assert_agree(*runs, [n_tot ** 2, 20 ** 2, 20 ** 2, n_tot])
+
+
+def test_chain_tolerance_setting_agrees_with_fine_heun():
+    """The fastest converged setting of the Fig. 4 chain
+    (benchmarks/chain_fig4.py: 2 steps per dissipation rate, the exchange
+    precession by the tolerance 1e-2, about 5 times fewer steps than
+    ``steps_per_rate=10``) against plain Heun at 40 steps per rate, the
+    integrator issue's reference, on an 8-site chain."""
+    ch = models.chain(8, 20, np.pi / 10, gamma=1.0, pumping=20.0)
+    n_tot = 8 * 20
+    tlist = np.concatenate([[0], np.geomspace(1e-3, 0.3, 12)])
+    e_ops = [ch.forward_emission(), ch.site_emission(0), ch.site_emission(4),
+             ch.ensembles.inversion(np.ones(8))]
+    runs = [twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
+                     e_ops=e_ops, ntraj=1024, seeds=seed, options=options,
+                     **ch.rates)
+            for seed, options in [
+                (33, {"steps_per_rate": (10, 2), "tol": 1e-2}),
+                (34, {"steps_per_rate": 40, "scheme": "heun"})]]
+    assert runs[1].stats["steps"] >= 10 * runs[0].stats["steps"]
+    _assert_agree(*runs, [n_tot ** 2, 20 ** 2, 20 ** 2, n_tot])

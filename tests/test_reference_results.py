@@ -149,7 +149,7 @@ def record(case):
     else:
         args = seen["propagate_adaptive"]
         model = args[8]
-        plan = {"dt_max": args[4], "steps_per_rate": args[5]}
+        plan = {"dt_max": args[4], "steps_per_rate": args[5][:2]}
     for k, v in model._asdict().items():
         inputs[f"model_{k}"] = np.asarray(v)
     for k, v in plan.items():

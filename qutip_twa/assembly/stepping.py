@@ -2,14 +2,22 @@
 
 ``Stepping.plan`` decides how the trajectories step between output times
 and ``Stepping.advance`` runs the matching engine kernel, so the options
-``adaptive``, ``dt`` and ``steps_per_rate`` are read in this module only.
+``adaptive``, ``dt``, ``steps_per_rate``, ``tol`` and ``scheme`` are read
+in this module only.
 
 A step resolves two rates: the precession frequency and the dissipation
 rate (``kernels._increment``, ``Model.rate_scales``), each with its own
 number of steps per rate (docs/theory.md Section 10).  Precession gets
 more: a step's phase error adds up over every period of a closed or weakly
 damped dynamics, while dissipation forgets the step errors of the past
-(benchmarks/step_accuracy.py).
+(benchmarks/step_accuracy.py).  With a tolerance ``tol``, the precession
+counts through the error of the step's rotations instead of through its
+frequency (``kernels.propagate_adaptive``): a field that keeps its
+direction, however strong, does not shorten the step.
+
+``scheme`` "rotation" (the default) applies every U(2) rotation exactly
+(docs/theory.md Section 5.3); "heun" is plain Stratonovich Heun, for
+comparison.
 """
 
 from dataclasses import dataclass
@@ -46,6 +54,12 @@ class Stepping:
     grid : array
         Times at which the time coefficients are evaluated (the step grid;
         for adaptive steps of a constant model, two points).
+    tol : float or None
+        Relative error of each step's rotations (adaptive steps only): it
+        replaces the steps per precession rate after a trajectory's first
+        step.
+    scheme : str
+        "rotation" (exact U(2) rotations) or "heun" (plain Heun).
     """
 
     adaptive: bool
@@ -54,30 +68,53 @@ class Stepping:
     dt: float = None
     steps: np.ndarray = None
     grid: np.ndarray = None
+    tol: float = None
+    scheme: str = "rotation"
 
     @classmethod
     def plan(cls, model, tlist, *, adaptive=True, dt=None,
-             steps_per_rate=None):
+             steps_per_rate=None, tol=None, scheme="rotation"):
         """Adaptive steps for a time-independent ``model`` unless
         ``adaptive`` is False; else fixed steps of ``dt`` or 1 / (n_p r_p +
         n_d r_d) for the model's worst-case rates.  ``steps_per_rate`` is
         (n_p, n_d), one number for both, or None for (100, 20)."""
+        if tol is not None and scheme != "rotation":
+            raise ValueError("options['tol'] bounds the error of the exact "
+                             "rotations: it needs options['scheme'] = "
+                             f"'rotation', got {scheme!r}")
         if steps_per_rate is None:
             steps_per_rate = PRECESSION_STEPS, DISSIPATION_STEPS
         spr = tuple(np.broadcast_to(np.asarray(steps_per_rate, float), 2))
         dt_max = float(dt or np.inf)
         if adaptive and model.time_independent:
-            return cls(True, spr, dt_max, grid=tlist[:1].repeat(2))
+            return cls(True, spr, dt_max, grid=tlist[:1].repeat(2), tol=tol,
+                       scheme=scheme)
         if dt is None:
             rate = np.dot(spr, model.rate_scales(tlist))
             dt = 1.0 / rate if rate > 0 else max(tlist[-1] - tlist[0], 1.0)
         grid, steps = step_grid(tlist, dt)
         dt = float(np.max(np.diff(grid), initial=dt))
-        return cls(False, spr, dt_max, dt, steps, grid)
+        return cls(False, spr, dt_max, dt, steps, grid, scheme=scheme)
+
+    @classmethod
+    def from_options(cls, model, tlist, options):
+        """``plan`` with the step options of a validated ``options`` dict."""
+        return cls.plan(model, tlist, adaptive=options["adaptive"],
+                        dt=options["dt"],
+                        steps_per_rate=options["steps_per_rate"],
+                        tol=options["tol"], scheme=options["scheme"])
+
+    @property
+    def rule(self):
+        """(n_p, n_d, tol or 0, 1 for plain Heun), as the engine reads it."""
+        return np.array([*self.steps_per_rate, self.tol or 0.0,
+                         self.scheme == "heun"])
 
     @property
     def hint(self):
         """What to change when trajectories fail."""
+        if self.adaptive and self.tol:
+            return f"a smaller options['tol'] (now {self.tol:.3g})"
         if self.adaptive:
             return (f"a larger options['steps_per_rate'] (now "
                     f"{_pair(self.steps_per_rate)})")
@@ -93,12 +130,12 @@ class Stepping:
         span = tlist[i] - tlist[i - 1]
         if self.adaptive:
             kernels.propagate_adaptive(a, b, rng, span, self.dt_max,
-                                       np.array(self.steps_per_rate), rate,
-                                       steps, model, 1)
+                                       self.rule, rate, steps, model, 1)
         else:
             n = self.steps[i - 1]
             offset = int(self.steps[:i - 1].sum())
-            kernels.propagate(a, b, rng, n, span / n, offset, model)
+            kernels.propagate(a, b, rng, n, span / n, offset, model,
+                              self.scheme == "heun")
             steps += n
 
     def advance_tied(self, a, b, rng, tlist, i, rate, steps, model, group):
@@ -107,8 +144,8 @@ class Stepping:
         if not self.adaptive:
             return self.advance(a, b, rng, tlist, i, rate, steps, model)
         kernels.propagate_adaptive(a, b, rng, tlist[i] - tlist[i - 1],
-                                   self.dt_max, np.array(self.steps_per_rate),
-                                   rate, steps, model, group)
+                                   self.dt_max, self.rule, rate, steps, model,
+                                   group)
 
 
 def _pair(spr):

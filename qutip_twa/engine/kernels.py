@@ -35,7 +35,7 @@ from .threads import over_rows
 __all__ = ["propagate", "propagate_adaptive", "sample_initial"]
 
 _NO_RATES = np.zeros(0)
-_NO_SPR = np.zeros(2)
+_NO_RULE = np.zeros(4)
 _NO_STEPS = np.zeros(0, dtype=np.int64)
 
 
@@ -90,19 +90,13 @@ def _hamiltonian_gradient(a, b, model, tg, work):
                             work.acc)
 
 
-@nb.njit(cache=True)
 def _in_sz_and_s(mono_var):
     """Per monomial, True when its variables are all Sz or s: its flow
-    turns each ensemble about z by an angle that the flow keeps constant."""
-    out = np.ones(mono_var.shape[0], dtype=np.bool_)
-    for i in range(mono_var.shape[0]):
-        for slot in range(4):
-            v = mono_var[i, slot]
-            if v < 0:
-                break
-            if v % 4 < 2:
-                out[i] = False
-    return out
+    turns each ensemble about z by an angle that the flow keeps constant.
+    This and the other model flags (``_linear_field``, ``_z_rate``) are
+    plain numpy, worked out before the engine runs: compiled, they cost a
+    second of the first call's compilation."""
+    return np.all((mono_var < 0) | (mono_var % 4 >= 2), axis=1)
 
 
 @nb.njit(cache=True)
@@ -263,23 +257,23 @@ def _amplitude(rate, chi2, dchi2, h, corr):
 @nb.njit(cache=True)
 def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     """Heun stage: the increments Da, Db that are not rotations, and the
-    rotation exp(-i (phi[0] + phi[1:].sigma)) of each ensemble's (a, b):
+    rotation exp(-i (phi[0] + phi[1:4].sigma)) of each ensemble's (a, b):
     the Hamiltonian's gradient, the collective channels' and the local
     channels' common phase (docs/theory.md Section 5.3).  On a mode
     (a = 1) only the Hamiltonian's Sz, s monomials turn b; the rest of its
     dynamics is an increment of b.
 
-    Returns two local rates of the dynamics at (a, b): the largest
-    precession frequency; and the dissipation rate, kappa_k (max(2 |C_k|,
+    Returns three local rates of the dynamics at (a, b): the ensembles'
+    largest precession frequency; the modes' (the relative rate of change of
+    a mode's amplitude); and the dissipation rate, kappa_k (max(2 |C_k|,
     R_k) + kappa_k) summed over the collective channels (kappa_k its largest
     coefficient, C_k its symbol, R_k its reach sum_m |coefficients_m|
     |Sz_m|, which keeps the fast growth or decay of a small field near a
     pole resolved) plus the largest sum of local rates, times
     sqrt((N + 1) / (2 s)) where an ensemble's s = J + 1/2 is below
     (N + 1) / 2.  At full coherence they are of the order of
-    ``Model.rate_scales``.  A mode counts with the relative rate of change
-    of its amplitude, and a channel on modes only with kappa_k^2: neither
-    grows with the field.
+    ``Model.rate_scales``.  A channel on modes only counts with kappa_k^2:
+    it does not grow with the field.
     """
     M = a.shape[0]
     n_ensembles = M - model.n_modes
@@ -289,7 +283,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     kappa, sizes = work.kappa, work.sizes
     _hamiltonian_gradient(a, b, model, tg, work)
     zgrad = work.zgrad
-    rate_h = z_max = z_local = 0.0
+    rate_h = rate_m = z_max = z_local = 0.0
     for m in range(M):
         gx, gy = grad[4 * m], grad[4 * m + 1]
         gz, gs = grad[4 * m + 2], grad[4 * m + 3]
@@ -303,6 +297,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
             phi[1, m] = 0.5 * dt * gx
             phi[2, m] = 0.5 * dt * gy
             phi[3, m] = 0.5 * dt * (gz + hz)
+            phi[4, m], phi[5, m], phi[6, m] = phi[1, m], phi[2, m], phi[3, m]
         else:   # a mode: b turns by dt (hs - hz) / 2
             Db[m] = -0.5j * dt * ((gx + 1j * gy) * a[m] + (gs - gz) * b[m])
             phi[0, m] = 0.25 * dt * (hs - hz)
@@ -319,7 +314,7 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
             # common phase of a and b, which no symbol sees
             rate_h = max(rate_h, np.sqrt(gx * gx + gy * gy + gz * gz))
         else:   # a mode: the relative rate of change of its amplitude
-            rate_h = max(rate_h, 0.5 * (np.sqrt(gx * gx + gy * gy)
+            rate_m = max(rate_m, 0.5 * (np.sqrt(gx * gx + gy * gy)
                                         / max(abs(b[m]), 1.0) + abs(gs - gz)))
     # collective channels share one noise across ensembles
     K = jumps.shape[0]
@@ -376,8 +371,26 @@ def _increment(a, b, tg, dt, model, work, Da, Db, phi):
     # (dw/dSz) dSz/dt ~ w r for the rates r that move Sz
     rate_l += np.sqrt(max(z_local, z_max * rate_c))
     if work.linear_field:   # turned exactly; counts as dissipation does
-        return 0.0, rate_h + rate_c + rate_l
-    return rate_h, rate_c + rate_l
+        return 0.0, 0.0, max(rate_h, rate_m) + rate_c + rate_l
+    return rate_h, rate_m, rate_c + rate_l
+
+
+@nb.njit(inline="always", cache=True)
+def _rotation_as_increment(a, b, Da, Db, phi, n_ensembles):
+    """Plain Heun (``scheme="heun"``): each ensemble's SU(2) rotation
+    exp(-i phi[1:4].sigma) (the Hamiltonian's field, the collective
+    channels, the monomials in Sz and s) replaced by its first-order
+    increment -i (phi[1:4].sigma) (a, b); only the common phase phi[0]
+    stays a rotation, as in the Heun scheme of ../shared/method.md
+    Section 5 (docs/theory.md Section 5.3).  A flag of ``_increment`` or a
+    field of ``_Work`` would do this inside ``_increment``, but either made
+    every step three times slower (184 against 600 ns, an empty step), and
+    so did calling this or ``_rotation_error`` without inlining it."""
+    for m in range(n_ensembles):
+        fx, fy, fz = phi[1, m], phi[2, m], phi[3, m]
+        Da[m] -= 1j * (fz * a[m] + complex(fx, -fy) * b[m])
+        Db[m] -= 1j * (complex(fx, fy) * a[m] - fz * b[m])
+        phi[1, m] = phi[2, m] = phi[3, m] = 0.0
 
 
 @nb.njit(cache=True)
@@ -395,14 +408,17 @@ class _Work(NamedTuple):
     Hamiltonian's gradient (``grad``, and ``zgrad`` for the monomials in Sz
     and s, empty without them), the two stages' increments and rotations
     (first index the stage; ``phi[stage]`` is (phi_0, phi_x, phi_y, phi_z)
-    per site), the predictor and the first stage's rotations ``U``, the
-    largest coefficient sum |alpha| + |beta| + |gamma| of each collective
-    channel and its sizes per site (``sizes``), the scratch of
-    ``_separable_gradient``, which monomials are in Sz and s only (``mono_z``), ``z_rate`` (``_z_rate``),
-    which collective channels act on modes only (``mode_only``) and
+    per site, then the Hamiltonian's part of (phi_x, phi_y, phi_z)), the
+    predictor and the first stage's rotations ``U``, the largest
+    coefficient sum |alpha| + |beta| + |gamma| of each collective channel
+    and its sizes per site (``sizes``), the scratch of
+    ``_separable_gradient``, which monomials are in Sz and s only
+    (``mono_z``), ``z_rate`` (``_z_rate``), which collective channels act on
+    modes only (``mode_only``) and
     whether the Hamiltonian is linear in the variables (``linear_field``:
     its rotation is exact, so its frequency limits the step only through
-    the dissipation that does not turn with it)."""
+    the dissipation that does not turn with it); for plain Heun neither
+    exclusion applies."""
 
     dW: np.ndarray
     var: np.ndarray
@@ -425,8 +441,8 @@ class _Work(NamedTuple):
 
 
 @nb.njit(cache=True)
-def _work_arrays(model):
-    """A ``_Work`` for ``model``."""
+def _work_arrays(model, mono_z, z_rate, linear_field):
+    """A ``_Work`` for ``model`` with the flags of ``_model_flags``."""
     c = np.complex128
     M, jumps = model.n_emitters.shape[0], model.jumps
     kappa = np.zeros(jumps.shape[0])
@@ -441,28 +457,25 @@ def _work_arrays(model):
                 sizes[k, m] = size      # a mode's Sz is not bounded
                 mode_only[k] = False
     n_noise = _n_noises(model.local_rates, jumps)
-    mono_z = _in_sz_and_s(model.mono_var)
     n_z = 4 * M if np.any(mono_z) else 0   # zgrad empty without them
     return _Work(np.empty(n_noise, dtype=c), np.empty(4 * M), np.empty(4 * M),
                  np.empty(n_z), np.empty((2, M), dtype=c),
-                 np.empty((2, M), dtype=c), np.empty((2, 4, M)),
+                 np.empty((2, M), dtype=c), np.empty((2, 7, M)),
                  np.empty(M, dtype=c), np.empty(M, dtype=c),
                  np.empty((M, 4), dtype=c), kappa, sizes,
                  np.empty(M, dtype=c), np.empty(model.sep_u.shape[1], dtype=c),
-                 mono_z, _z_rate(model, mono_z), mode_only,
-                 _linear_field(model))
+                 mono_z, z_rate, mode_only, linear_field)
 
 
-@nb.njit(cache=True)
 def _linear_field(model):
     """Whether every Hamiltonian monomial has at most one variable and no
     coupling joins ensembles: the field of each site is then constant (for
     constant coefficients) and ``_increment``'s rotation exact."""
-    return (model.mono_var.shape[0] == 0 or np.all(model.mono_var[:, 1] < 0)) \
-        and model.exchange_var.shape[0] == 0 and model.sep_u.shape[1] == 0
+    return bool(np.all(model.mono_var[:, 1:2] < 0)
+                and model.exchange_var.shape[0] == 0
+                and model.sep_u.shape[1] == 0)
 
 
-@nb.njit(cache=True)
 def _z_rate(model, mono_z):
     """Whether the frequency of the Hamiltonian's Sz, s monomials counts in
     the local rate (``_increment``).
@@ -478,30 +491,19 @@ def _z_rate(model, mono_z):
         return True
     if model.exchange_var.shape[0] or model.sep_u.shape[1]:
         return True
-    jumps = model.jumps
-    for k in range(jumps.shape[0]):
-        kinds, touched = 0, 0
-        for part in range(3):
-            for m in range(jumps.shape[1]):
-                if jumps[k, m, part] != 0:
-                    kinds |= 1 << part
-        for m in range(jumps.shape[1]):
-            if jumps[k, m, 0] != 0 or jumps[k, m, 1] != 0 or \
-                    jumps[k, m, 2] != 0:
-                touched += 1
-        if touched > 1 or kinds & (kinds - 1):
-            return True
-    return False
+    nonzero = model.jumps != 0      # (channel, site, part)
+    kinds = nonzero.any(axis=1).sum(axis=1)
+    touched = nonzero.any(axis=2).sum(axis=1)
+    return bool(np.any((kinds > 1) | (touched > 1)))
 
 
 @nb.njit(inline="always", cache=True)
-def _heun_step(ai, bi, st, dt, tg, work, model, spr):
+def _heun_step(ai, bi, st, dt, tg, work, model, rule):
     """One Stratonovich Heun step of one trajectory, in place.
 
     ``model`` is an ``EngineModel``; the step uses coefficient columns tg
-    (start) and tg + 1 (end).  Returns the step rate at the predictor
-    point: ``spr`` (steps per precession and per dissipation rate) times
-    the two local rates of ``_increment``.
+    (start) and tg + 1 (end).  Returns the step rate for the next step
+    (``_step_rate``).
     """
     dW, Da, Db, phi, pa, pb = (work.dW, work.Da, work.Db, work.phi, work.pa,
                                work.pb)
@@ -509,18 +511,57 @@ def _heun_step(ai, bi, st, dt, tg, work, model, spr):
     for n in range(dW.shape[0]):
         x, y = normal_pair(st)
         dW[n] = sqdt * (x + 1j * y)
+    n_ensembles = ai.shape[0] - model.n_modes
     _increment(ai, bi, tg, dt, model, work, Da[0], Db[0], phi[0])
+    if rule[3] > 0.0:
+        _rotation_as_increment(ai, bi, Da[0], Db[0], phi[0], n_ensembles)
     _predict(ai, bi, Da[0], Db[0], phi[0], pa, pb, work.U)
-    rate_h, rate_d = _increment(pa, pb, tg + 1, dt, model, work, Da[1],
-                                Db[1], phi[1])
+    rate_h, rate_m, rate_d = _increment(pa, pb, tg + 1, dt, model, work,
+                                        Da[1], Db[1], phi[1])
+    if rule[3] > 0.0:
+        _rotation_as_increment(pa, pb, Da[1], Db[1], phi[1], n_ensembles)
+    elif rule[2] > 0.0:     # the rotations' error instead of their frequency
+        rate_h = np.sqrt(_rotation_error(phi, n_ensembles) / rule[2]) \
+            / (rule[0] * dt)
     _correct(ai, bi, Da, Db, phi[0], phi[1], work.U)
-    return spr[0] * rate_h + spr[1] * rate_d
+    return _step_rate(rule, rate_h, rate_m, rate_d)
+
+
+@nb.njit(inline="always", cache=True)
+def _step_rate(rule, rate_h, rate_m, rate_d):
+    """The step rate n_p max(r_h, r_m) + n_d r_d of the ensembles'
+    precession, the modes' and the dissipation rates of ``_increment``, for
+    ``rule`` = (n_p, n_d, tol, heun) (``Stepping.rule``)."""
+    return rule[0] * max(rate_h, rate_m) + rule[1] * rate_d
+
+
+@nb.njit(inline="always", cache=True)
+def _rotation_error(phi, n_ensembles):
+    """The largest relative error of a step's Hamiltonian rotations over the
+    ensembles: |phi_1 x phi_2| / (6 |phi_1 + phi_2| / 2), phi_1 and phi_2
+    the two stages' rotation vectors by the Hamiltonian's field
+    (``phi[stage, 4:]``).  The corrector turns by their mean; the exact
+    turn of a rotation vector that changes linearly over the step differs
+    by the rotation (phi_2 x phi_1) / 6 (the second Magnus term), against
+    the step's turn |phi_1 + phi_2|.  A field that keeps its direction
+    gives 0: its turn is exact."""
+    worst = 0.0
+    for m in range(n_ensembles):
+        x1, y1, z1 = phi[0, 4, m], phi[0, 5, m], phi[0, 6, m]
+        x2, y2, z2 = phi[1, 4, m], phi[1, 5, m], phi[1, 6, m]
+        cx, cy, cz = y1 * z2 - z1 * y2, z1 * x2 - x1 * z2, x1 * y2 - y1 * x2
+        sx, sy, sz = x1 + x2, y1 + y2, z1 + z2
+        turn = np.sqrt(sx * sx + sy * sy + sz * sz)
+        if turn > 0.0:
+            worst = max(worst, np.sqrt(cx * cx + cy * cy + cz * cz)
+                        / (3.0 * turn))
+    return worst
 
 
 @nb.njit(cache=True)
 def _predict(a, b, Da, Db, phi, pa, pb, U):
     """Heun's predictor with the rotation split off: U (z + D) for each
-    site, U = exp(-i (phi[0] + phi[1:].sigma)) kept in ``U`` (rows u0, u1,
+    site, U = exp(-i (phi[0] + phi[1:4].sigma)) kept in ``U`` (rows u0, u1,
     v0, v1) for ``_correct`` (docs/theory.md Section 5.3).  Not inlined:
     numba's inlining of these loops made the step four times slower."""
     for m in range(a.shape[0]):
@@ -552,17 +593,18 @@ def _correct(a, b, Da, Db, phi1, phi2, U):
 
 
 @nb.njit(inline="always", cache=True)
-def _rate_at(ai, bi, tg, work, model, spr):
-    """The step rate of ``_heun_step`` at (ai, bi), without a step."""
+def _rate_at(ai, bi, tg, work, model, rule):
+    """The step rate of ``_heun_step`` at (ai, bi), without a step: with a
+    tolerance, the first step resolves the precession frequency."""
     work.dW[:] = 0.0
-    rate_h, rate_d = _increment(ai, bi, tg, 0.0, model, work, work.Da[0],
-                                work.Db[0], work.phi[0])
-    return spr[0] * rate_h + spr[1] * rate_d
+    rate_h, rate_m, rate_d = _increment(ai, bi, tg, 0.0, model, work,
+                                        work.Da[0], work.Db[0], work.phi[0])
+    return _step_rate(rule, rate_h, rate_m, rate_d)
 
 
 @nb.njit(cache=True, _nrt=False)
 def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
-                  spr, rate, steps, model, work):
+                  rule, rate, steps, model, work):
     """Advance rows lo .. hi - 1, in groups of ``group`` taking common steps.
 
     ``n_fixed`` >= 0: that many steps of dt_max, step k on coefficient
@@ -580,7 +622,7 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
         if n_fixed < 0 and rate[first] < 0.0:
             for i in range(first, first + group):
                 rate[first] = max(rate[first], _rate_at(a[i], b[i], tg0,
-                                                        work, model, spr))
+                                                        work, model, rule))
         t = 0.0
         k = 0
         last = n_fixed == 0
@@ -598,9 +640,10 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
             fastest = 0.0
             for i in range(first, first + group):
                 fastest = max(fastest, _heun_step(a[i], b[i], rng[i], dt, tg,
-                                                  work, model, spr))
-            if n_fixed < 0:
-                rate[first] = fastest
+                                                  work, model, rule))
+            if n_fixed < 0:     # with a tolerance, steps at most double
+                rate[first] = max(fastest, 0.5 * rate[first]) \
+                    if rule[2] > 0.0 else fastest
                 for i in range(first, first + group):
                     steps[i] += 1
             t += dt
@@ -608,36 +651,56 @@ def _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span,
 
 
 @nb.njit(nogil=True, cache=True)
-def _rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, spr, rate,
-          steps, model):
-    """``_advance_rows`` with this thread's work arrays."""
-    _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, spr,
-                  rate, steps, model, _work_arrays(model))
+def _rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, rule,
+          rate, steps, model, flags):
+    """``_advance_rows`` with this thread's work arrays (``flags``:
+    ``_model_flags``)."""
+    mono_z, z_rate, linear_field = flags
+    _advance_rows(a, b, rng, lo, hi, group, n_fixed, tg0, dt_max, span, rule,
+                  rate, steps, model,
+                  _work_arrays(model, mono_z, z_rate, linear_field))
 
 
-def propagate(a, b, rng, n_steps, dt, tg0, model):
-    """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps.
+def _model_flags(model, heun):
+    """(mono_z, z_rate, linear_field) of ``_Work`` for ``model``; plain
+    Heun (``heun``) makes no exact rotation, so no rate is left out."""
+    mono_z = _in_sz_and_s(model.mono_var)
+    return (mono_z, bool(heun) or _z_rate(model, mono_z),
+            not heun and _linear_field(model))
+
+
+def propagate(a, b, rng, n_steps, dt, tg0, model, heun=False):
+    """Advance every trajectory (rows of a, b, rng) by n_steps Heun steps
+    (plain Heun steps if ``heun``: no rotation applied exactly).
 
     ``model`` is an ``EngineModel``.  The step k uses coefficient columns
     tg0 + k (start) and tg0 + k + 1 (end).
     """
+    rule = _NO_RULE.copy()
+    rule[3] = heun
+    flags = _model_flags(model, heun)
+
     def rows(lo, hi):
-        _rows(a, b, rng, lo, hi, 1, n_steps, tg0, dt, 0.0, _NO_SPR,
-              _NO_RATES, _NO_STEPS, model)
+        _rows(a, b, rng, lo, hi, 1, n_steps, tg0, dt, 0.0, rule,
+              _NO_RATES, _NO_STEPS, model, flags)
     over_rows(rows, a.shape[0])
 
 
-def propagate_adaptive(a, b, rng, span, dt_max, spr, rate, steps, model,
+def propagate_adaptive(a, b, rng, span, dt_max, rule, rate, steps, model,
                        group):
     """Advance every trajectory by the time ``span``, each with its own steps.
 
-    Each step is ``min(dt_max, 1 / r)``, r the step rate spr[0] r_h +
-    spr[1] r_d from the precession and dissipation rates of ``_increment``
-    at the previous step's predictor point (``spr``: steps per rate, a
-    float array of two), kept in ``rate`` between calls (negative: not
-    known yet); the last step is
-    shortened to end at ``span``.  The step depends only on the
-    trajectory's past, so the Heun scheme stays a Stratonovich scheme.
+    ``rule`` = (n_p, n_d, tol, heun), a float array (``Stepping.rule``).
+    Each step is ``min(dt_max, 1 / r)``, r the step rate n_p r_p + n_d r_d
+    of the precession and dissipation rates of ``_increment`` at the
+    previous step's predictor point.  With tol > 0, n_p r_p is
+    sqrt(e / tol) / dt for the previous step's relative rotation error e
+    (``_rotation_error``, of order dt^2), which makes e about tol, and a
+    step is at most twice the previous one.  r is kept in ``rate`` between
+    calls (negative: not known yet); the last step is shortened to end at
+    ``span``.  The step depends only on the trajectory's past, so the Heun
+    scheme stays a Stratonovich scheme.  heun = 1: plain Heun steps, no
+    rotation applied exactly.
     ``steps[i]`` counts the steps.  The ``EngineModel`` must be
     time-independent (its coefficient columns 0 and 1 are used).
 
@@ -646,9 +709,11 @@ def propagate_adaptive(a, b, rng, span, dt_max, spr, rate, steps, model,
     that start with equal ``rng`` states see the same noise (the kicked
     copies of a correlation run); ``group=1`` for independent rows.
     """
+    flags = _model_flags(model, rule[3] > 0.0)
+
     def rows(lo, hi):
-        _rows(a, b, rng, lo, hi, group, -1, 0, dt_max, span, spr, rate,
-              steps, model)
+        _rows(a, b, rng, lo, hi, group, -1, 0, dt_max, span, rule, rate,
+              steps, model, flags)
     over_rows(rows, a.shape[0], group)
 
 
