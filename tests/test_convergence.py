@@ -81,21 +81,31 @@ def test_adaptive_steps_follow_the_burst():
     assert np.all(np.abs(res.expect[0] - fixed.expect[0]) <= 4 * se + 1e-3 * N)
 
 
+def _chain_runs(*settings):
+    """The 8-site Fig. 4 chain (N = 20, pump 20 per site) to t = 0.3, one
+    run for each (seeds, options) of ``settings``; compare them with
+    ``_assert_agree`` and ``CHAIN_NORMS``."""
+    ch = models.chain(8, 20, np.pi / 10, gamma=1.0, pumping=20.0)
+    tlist = np.concatenate([[0], np.geomspace(1e-3, 0.3, 12)])
+    e_ops = [ch.forward_emission(), ch.site_emission(0), ch.site_emission(4),
+             ch.ensembles.inversion(np.ones(8))]
+    return [twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
+                     e_ops=e_ops, ntraj=1024, seeds=seeds, options=options,
+                     **ch.rates)
+            for seeds, options in settings]
+
+
+CHAIN_NORMS = [(8 * 20) ** 2, 20 ** 2, 20 ** 2, 8 * 20]
+
+
 def test_chain_steps_per_rate_10_is_converged():
     """The chain of Fig. 4 (tutorial 5, benchmarks/chain.py) runs with
     ``steps_per_rate=10``: four times finer steps agree within the
     statistical error plus 0.001 of the normalised emission."""
-    ch = models.chain(8, 20, np.pi / 10, gamma=1.0, pumping=20.0)
-    n_tot = 8 * 20
-    tlist = np.concatenate([[0], np.geomspace(1e-3, 0.3, 12)])
-    e_ops = [ch.forward_emission(), ch.site_emission(0), ch.site_emission(4),
-             ch.ensembles.inversion(np.ones(8))]
-    runs = [twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
-                     e_ops=e_ops, ntraj=1024, seeds=seed,
-                     options={"steps_per_rate": spr}, **ch.rates)
-            for seed, spr in [(31, 10), (32, 40)]]
+    runs = _chain_runs((31, {"steps_per_rate": 10}),
+                       (32, {"steps_per_rate": 40}))
     assert runs[1].stats["steps"] >= 3.9 * runs[0].stats["steps"]
-    _assert_agree(*runs, [n_tot ** 2, 20 ** 2, 20 ** 2, n_tot])
+    _assert_agree(*runs, CHAIN_NORMS)
 
 
 def test_chain_tolerance_setting_agrees_with_fine_heun():
@@ -104,16 +114,7 @@ def test_chain_tolerance_setting_agrees_with_fine_heun():
     precession by the tolerance 1e-2, about 5 times fewer steps than
     ``steps_per_rate=10``) against plain Heun at 40 steps per rate, the
     integrator issue's reference, on an 8-site chain."""
-    ch = models.chain(8, 20, np.pi / 10, gamma=1.0, pumping=20.0)
-    n_tot = 8 * 20
-    tlist = np.concatenate([[0], np.geomspace(1e-3, 0.3, 12)])
-    e_ops = [ch.forward_emission(), ch.site_emission(0), ch.site_emission(4),
-             ch.ensembles.inversion(np.ones(8))]
-    runs = [twasolve(ch.H, ch.ensembles.ground(), tlist, ch.c_ops,
-                     e_ops=e_ops, ntraj=1024, seeds=seed, options=options,
-                     **ch.rates)
-            for seed, options in [
-                (33, {"steps_per_rate": (10, 2), "tol": 1e-2}),
-                (34, {"steps_per_rate": 40, "scheme": "heun"})]]
+    runs = _chain_runs((33, {"steps_per_rate": (10, 2), "tol": 1e-2}),
+                       (34, {"steps_per_rate": 40, "scheme": "heun"}))
     assert runs[1].stats["steps"] >= 10 * runs[0].stats["steps"]
-    _assert_agree(*runs, [n_tot ** 2, 20 ** 2, 20 ** 2, n_tot])
+    _assert_agree(*runs, CHAIN_NORMS)
